@@ -1,0 +1,135 @@
+/*
+ * elmo.h — the only public header of the elmo-wasm core.
+ *
+ * ELMo (Peters et al., 2018; bilm-tf / AllenNLP) computed in C11, for
+ * WebAssembly and native builds. The core never allocates weights: the caller
+ * fills one buffer with a converted model (see models/FORMAT.md) and the model
+ * maps its tensors in place.
+ *
+ *   elmo_model *model = elmo_model_create();
+ *   if (elmo_model_load(model, manifest_json, manifest_len,
+ *                       weights, weights_len) != ELMO_STATUS_OK)
+ *       fprintf(stderr, "%s\n", elmo_model_last_error(model));
+ *   elmo_context *ctx = elmo_context_create(model);
+ *   size_t n = elmo_output_floats(model, lengths, n_sentences, 0);
+ *   float *out = malloc(n * sizeof *out);
+ *   elmo_embed(ctx, bytes, offsets, lengths, n_sentences, 0, out, n);
+ *   ...
+ *   elmo_context_free(ctx);
+ *   elmo_model_free(model);      // the weights buffer stays the caller's
+ *
+ * No global state: every function works on the handles it is given, so any
+ * number of models and contexts can live side by side. A context is used by
+ * one thread at a time.
+ */
+#ifndef ELMO_H
+#define ELMO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__EMSCRIPTEN__)
+#include <emscripten/emscripten.h>
+#define ELMO_API EMSCRIPTEN_KEEPALIVE
+#elif defined(__GNUC__)
+#define ELMO_API __attribute__((visibility("default")))
+#else
+#define ELMO_API
+#endif
+
+/* Zero is success; failures are negative. */
+typedef enum elmo_status {
+    ELMO_STATUS_OK = 0,
+    ELMO_STATUS_INVALID_ARGUMENT = -1, /* a NULL handle, a bad length, bad token bytes… */
+    ELMO_STATUS_INVALID_CONFIG = -2,   /* options inconsistent or unsupported */
+    ELMO_STATUS_INVALID_WEIGHTS = -3,  /* a tensor missing, of the wrong shape, out of range */
+    ELMO_STATUS_OUT_OF_MEMORY = -4,
+    ELMO_STATUS_NOT_LOADED = -5        /* a model used before a successful load */
+} elmo_status;
+
+/* Flags of elmo_embed(). */
+enum {
+    /* Start every batch row r from the state row r ended with in the previous
+     * stateful call (zeros at first), and keep the final state: the
+     * reference's behaviour. Without it, every sentence starts from zeros and
+     * the kept state is neither read nor changed. */
+    ELMO_EMBED_STATEFUL = 1,
+    /* Keep the outputs of the <S> and </S> boundary tokens. */
+    ELMO_EMBED_KEEP_BOUNDARIES = 2
+};
+
+typedef struct elmo_model elmo_model;
+typedef struct elmo_context elmo_context;
+
+ELMO_API const char *elmo_status_to_string(elmo_status status);
+
+/* A model handle with nothing loaded; NULL only when out of memory. */
+ELMO_API elmo_model *elmo_model_create(void);
+
+/*
+ * Parses the model manifest (JSON text, not NUL-terminated, of json_len
+ * bytes), checks the options and every tensor against the weights buffer of
+ * weights_len bytes, and maps the tensors in place. The buffer must stay
+ * alive and unchanged until elmo_model_free(). On failure the handle keeps
+ * nothing loaded and elmo_model_last_error() says what was wrong.
+ */
+ELMO_API elmo_status elmo_model_load(elmo_model *model, const char *json, size_t json_len,
+                                     const void *weights, size_t weights_len);
+
+/* The message of the last failure on this model, "" if none. */
+ELMO_API const char *elmo_model_last_error(const elmo_model *model);
+
+ELMO_API void elmo_model_free(elmo_model *model);
+
+/* Hyper-parameters of a loaded model (0 before a successful load). */
+ELMO_API int32_t elmo_model_n_layers(const elmo_model *model);      /* biLSTM layers; outputs have n_layers + 1 */
+ELMO_API int32_t elmo_model_output_dim(const elmo_model *model);    /* 2 * projection_dim */
+ELMO_API int32_t elmo_model_max_characters(const elmo_model *model);
+
+/*
+ * Floats elmo_embed() writes for a batch: the sum over sentences of
+ * (n_layers + 1) * n * output_dim, where n is the sentence's token count,
+ * plus 2 with ELMO_EMBED_KEEP_BOUNDARIES.
+ */
+ELMO_API size_t elmo_output_floats(const elmo_model *model, const int32_t *sentence_lengths,
+                                   int32_t n_sentences, int32_t flags);
+
+/* A context: the run state (workspace, kept LSTM state) for one model. NULL
+ * when out of memory or when the model is not loaded. */
+ELMO_API elmo_context *elmo_context_create(const elmo_model *model);
+
+/*
+ * Embeds a batch of tokenized sentences.
+ *
+ * token_bytes: the UTF-8 bytes of all tokens of all sentences, concatenated.
+ * token_offsets: sum(sentence_lengths) + 1 offsets into token_bytes; token i
+ *   is token_bytes[token_offsets[i] .. token_offsets[i + 1]). Every token has
+ *   at least one byte.
+ * sentence_lengths: n_sentences token counts (0 is allowed).
+ * out: out_floats floats, at least elmo_output_floats(); sentence after
+ *   sentence, each (n_layers + 1, n, output_dim) row-major: layer 0 is the
+ *   context-free token vector twice, layer l >= 1 is [forward_l, backward_l].
+ *
+ * Workspace grows here, outside the time loop, and is kept for later calls.
+ */
+ELMO_API elmo_status elmo_embed(elmo_context *ctx, const uint8_t *token_bytes,
+                                const uint32_t *token_offsets, const int32_t *sentence_lengths,
+                                int32_t n_sentences, int32_t flags, float *out, size_t out_floats);
+
+/* Zeroes the kept state of every batch row. */
+ELMO_API void elmo_context_reset_state(elmo_context *ctx);
+
+/* The message of the last failure on this context, "" if none. */
+ELMO_API const char *elmo_context_last_error(const elmo_context *ctx);
+
+ELMO_API void elmo_context_free(elmo_context *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ELMO_H */

@@ -1,0 +1,174 @@
+/**
+ * The wasm core: instantiates `elmo-{simd,scalar}.wasm` and exposes its C API
+ * with the few memory helpers the rest of the library needs. The JS side owns
+ * every allocation it makes here (see `HeapAllocations`).
+ */
+import { hasWasmSimd, isNode } from './runtime.js';
+
+/** @typedef {'simd' | 'scalar'} WasmFlavor */
+
+/**
+ * @typedef {object} CoreOptions
+ * @property {boolean} [simd] force (true) or refuse (false) the SIMD build; default: detect
+ * @property {string | URL} [wasmUrl] where the .wasm file is (default: next to this module,
+ *   `wasm/elmo-simd.wasm` or `wasm/elmo-scalar.wasm`)
+ * @property {ArrayBuffer | Uint8Array} [wasmBinary] the module's bytes, already fetched
+ */
+
+/** Status codes of include/elmo.h, by name. */
+export const Status = Object.freeze({
+  OK: 0,
+  INVALID_ARGUMENT: -1,
+  INVALID_CONFIG: -2,
+  INVALID_WEIGHTS: -3,
+  OUT_OF_MEMORY: -4,
+  NOT_LOADED: -5,
+});
+
+/** An error reported by the C core, with its `elmo_status` code. */
+export class ElmoError extends Error {
+  /**
+   * @param {string} message
+   * @param {number} status
+   */
+  constructor(message, status) {
+    super(message);
+    this.name = 'ElmoError';
+    this.status = status;
+  }
+}
+
+/**
+ * @param {URL} url
+ * @returns {Promise<Uint8Array | ArrayBuffer>}
+ */
+async function fetchWasmBytes(url) {
+  if (isNode && url.protocol === 'file:') {
+    const { readFile } = await import('node:fs/promises');
+    return readFile(url);
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`cannot fetch ${url}: HTTP ${response.status}`);
+  return response.arrayBuffer();
+}
+
+/** One instance of the wasm module: its memory and its C functions. */
+export class Core {
+  /**
+   * @param {WebAssembly.Instance} instance
+   * @param {WasmFlavor} flavor
+   */
+  constructor(instance, flavor) {
+    /** @type {any} */
+    this.fn = instance.exports;
+    /** @type {WebAssembly.Memory} */
+    this.memory = this.fn.memory;
+    this.flavor = flavor;
+    /** @type {Uint8Array} */
+    this._u8 = new Uint8Array(this.memory.buffer);
+  }
+
+  /**
+   * @param {CoreOptions} [options]
+   * @returns {Promise<Core>}
+   */
+  static async create(options = {}) {
+    const simd = options.simd ?? hasWasmSimd();
+    /** @type {WasmFlavor} */
+    const flavor = simd ? 'simd' : 'scalar';
+    const bytes =
+      options.wasmBinary ??
+      (await fetchWasmBytes(new URL(options.wasmUrl ?? `./wasm/elmo-${flavor}.wasm`, import.meta.url)));
+    const imports = {
+      // Views are re-read lazily (see u8()), so growth needs no work here.
+      env: { emscripten_notify_memory_growth() {} },
+    };
+    const { instance } = await WebAssembly.instantiate(bytes, imports);
+    const core = new Core(instance, flavor);
+    core.fn._initialize?.();
+    return core;
+  }
+
+  /** Bytes of wasm memory; a fresh view whenever memory has grown. */
+  u8() {
+    if (this._u8.buffer !== this.memory.buffer) this._u8 = new Uint8Array(this.memory.buffer);
+    return this._u8;
+  }
+
+  /**
+   * @param {number} ptr byte address, a multiple of 4
+   * @param {number} length in floats
+   */
+  f32(ptr, length) {
+    return new Float32Array(this.memory.buffer, ptr, length);
+  }
+
+  /**
+   * @param {number} ptr address of a NUL-terminated UTF-8 string
+   * @returns {string}
+   */
+  string(ptr) {
+    const heap = this.u8();
+    let end = ptr;
+    while (heap[end] !== 0) end++;
+    return new TextDecoder().decode(heap.subarray(ptr, end));
+  }
+
+  /**
+   * @param {number} bytes
+   * @returns {number} address; throws instead of returning 0
+   */
+  malloc(bytes) {
+    const ptr = this.fn.malloc(Math.max(1, bytes));
+    if (!ptr) {
+      throw new ElmoError(`out of wasm memory allocating ${bytes} bytes`, Status.OUT_OF_MEMORY);
+    }
+    return ptr;
+  }
+
+  /** @param {number} ptr */
+  free(ptr) {
+    if (ptr) this.fn.free(ptr);
+  }
+}
+
+/**
+ * Temporaries of one call: every address allocated through it is freed by
+ * `freeAll()`, which callers run in `finally`.
+ */
+export class HeapAllocations {
+  /** @param {Core} core */
+  constructor(core) {
+    this.core = core;
+    /** @type {number[]} */
+    this.ptrs = [];
+  }
+
+  /**
+   * @param {number} bytes
+   * @returns {number}
+   */
+  alloc(bytes) {
+    const ptr = this.core.malloc(bytes);
+    this.ptrs.push(ptr);
+    return ptr;
+  }
+
+  /**
+   * Copies a typed array into fresh wasm memory.
+   * @param {ArrayBufferView} array
+   * @returns {number}
+   */
+  copyIn(array) {
+    const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+    // 8-byte alignment suits every element type we pass.
+    const ptr = this.alloc(bytes.byteLength);
+    this.core.u8().set(bytes, ptr);
+    return ptr;
+  }
+
+  freeAll() {
+    for (const ptr of this.ptrs) this.core.free(ptr);
+    this.ptrs.length = 0;
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * `Elmo`: a loaded model and its run state in one wasm instance. The same
+ * class serves browsers and Node.js; the worker wraps it with the same API.
+ */
+import { Core, ElmoError, HeapAllocations, Status } from './core.js';
+import { loadWeights } from './loader.js';
+import { parseManifest } from './manifest.js';
+import { openModelSource } from './sources.js';
+import { checkSentences, packSentences } from './tokens.js';
+
+/**
+ * @typedef {import('./core.js').CoreOptions & import('./loader.js').LoadWeightsOptions} LoadOptions
+ */
+
+/**
+ * @typedef {object} EmbedOptions
+ * @property {boolean} [stateful] continue batch row r from where row r of the previous stateful
+ *   call ended, as the reference (bilm-tf, AllenNLP) does; default false: every sentence starts
+ *   from a zero state, so its vectors depend on nothing else
+ * @property {boolean} [keepBoundaries] keep the `<S>` and `</S>` positions (default false)
+ */
+
+/**
+ * @typedef {object} Embedding
+ * @property {[number, number, number]} shape (n_layers + 1, n_tokens, 2 * projection_dim)
+ * @property {Float32Array} data row-major; layer 0 is the token vector twice,
+ *   layer l is [forward_l, backward_l]
+ */
+
+/**
+ * @typedef {object} ModelInfo
+ * @property {string} name
+ * @property {number} nLayers biLSTM layers (outputs have nLayers + 1)
+ * @property {number} outputDim 2 * projection_dim
+ * @property {number} weightBytes
+ * @property {boolean} simd whether the wasm SIMD build runs
+ */
+
+const FLAG_STATEFUL = 1;
+const FLAG_KEEP_BOUNDARIES = 2;
+
+export class Elmo {
+  /** @type {Core | null} */
+  #core;
+  /** @type {import('./loader.js').WeightRegion} */
+  #weights;
+  #model = 0;
+  #ctx = 0;
+  /** @type {ModelInfo} */
+  info;
+
+  /**
+   * Use `Elmo.load()`.
+   * @param {Core} core
+   * @param {import('./loader.js').WeightRegion} weights
+   * @param {number} model
+   * @param {number} ctx
+   * @param {ModelInfo} info
+   */
+  constructor(core, weights, model, ctx, info) {
+    this.#core = core;
+    this.#weights = weights;
+    this.#model = model;
+    this.#ctx = ctx;
+    this.info = info;
+  }
+
+  /**
+   * Loads a converted model directory (see models/FORMAT.md).
+   * @param {string | URL} modelDirOrUrl a folder (Node) or a URL of the folder
+   * @param {LoadOptions} [options]
+   * @returns {Promise<Elmo>}
+   */
+  static async load(modelDirOrUrl, options = {}) {
+    const source = await openModelSource(modelDirOrUrl);
+    const manifest = parseManifest(await source.readText('manifest.json', options.signal));
+    const core = await Core.create(options);
+    const weights = await loadWeights(core, manifest, source, options);
+    const { fn } = core;
+    const heap = new HeapAllocations(core);
+    let model = 0;
+    try {
+      model = fn.elmo_model_create();
+      if (!model) throw new ElmoError('out of wasm memory creating the model', Status.OUT_OF_MEMORY);
+      const json = new TextEncoder().encode(JSON.stringify(manifest));
+      const status = fn.elmo_model_load(model, heap.copyIn(json), json.length, weights.ptr, weights.byteLength);
+      if (status !== Status.OK) {
+        throw new ElmoError(`${source.location}: ${core.string(fn.elmo_model_last_error(model))}`, status);
+      }
+      const ctx = fn.elmo_context_create(model);
+      if (!ctx) throw new ElmoError('out of wasm memory creating the context', Status.OUT_OF_MEMORY);
+      const info = {
+        name: manifest.name ?? String(modelDirOrUrl),
+        nLayers: fn.elmo_model_n_layers(model),
+        outputDim: fn.elmo_model_output_dim(model),
+        weightBytes: weights.byteLength,
+        simd: core.flavor === 'simd',
+      };
+      const elmo = new Elmo(core, weights, model, ctx, info);
+      options.onProgress?.({ status: 'ready', loaded: weights.byteLength, total: weights.byteLength, progress: 100 });
+      return elmo;
+    } catch (error) {
+      if (model) fn.elmo_model_free(model);
+      weights.free();
+      throw error;
+    } finally {
+      heap.freeAll();
+    }
+  }
+
+  /** @returns {Core} */
+  #live() {
+    if (!this.#core) throw new Error('this Elmo instance has been disposed');
+    return this.#core;
+  }
+
+  /**
+   * Embeds a batch of tokenized sentences.
+   * @param {string[][]} sentences
+   * @param {EmbedOptions} [options]
+   * @returns {Promise<Embedding[]>} one per sentence, in order
+   */
+  async embed(sentences, options = {}) {
+    const core = this.#live();
+    checkSentences(sentences);
+    const flags = (options.stateful ? FLAG_STATEFUL : 0) | (options.keepBoundaries ? FLAG_KEEP_BOUNDARIES : 0);
+    const { bytes, offsets, lengths } = packSentences(sentences);
+    const { fn } = core;
+    const heap = new HeapAllocations(core);
+    try {
+      const bytesPtr = heap.copyIn(bytes);
+      const offsetsPtr = heap.copyIn(offsets);
+      const lengthsPtr = heap.copyIn(lengths);
+      const nOut = fn.elmo_output_floats(this.#model, lengthsPtr, lengths.length, flags) >>> 0;
+      const outPtr = heap.alloc(4 * nOut);
+      const status = fn.elmo_embed(this.#ctx, bytesPtr, offsetsPtr, lengthsPtr, lengths.length, flags, outPtr, nOut);
+      if (status !== Status.OK) throw new ElmoError(core.string(fn.elmo_context_last_error(this.#ctx)), status);
+      const out = core.f32(outPtr, nOut);
+      const layers = this.info.nLayers + 1;
+      const extra = options.keepBoundaries ? 2 : 0;
+      let at = 0;
+      return Array.from(lengths, (n) => {
+        /** @type {[number, number, number]} */
+        const shape = [layers, n + extra, this.info.outputDim];
+        const size = shape[0] * shape[1] * shape[2];
+        const data = out.slice(at, at + size);
+        at += size;
+        return { shape, data };
+      });
+    } finally {
+      heap.freeAll();
+    }
+  }
+
+  /** Forgets the state kept by stateful calls: every batch row starts from zeros again. */
+  resetState() {
+    this.#live().fn.elmo_context_reset_state(this.#ctx);
+  }
+
+  /** Frees all wasm memory of this instance. Safe to call twice; later calls throw. */
+  dispose() {
+    const core = this.#core;
+    if (!core) return;
+    this.#core = null;
+    core.fn.elmo_context_free(this.#ctx);
+    core.fn.elmo_model_free(this.#model);
+    this.#weights.free();
+    this.#ctx = 0;
+    this.#model = 0;
+  }
+}

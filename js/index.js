@@ -1,0 +1,8 @@
+/**
+ * elmo-wasm: ELMo contextual word vectors computed on the user's device.
+ * Browser-safe entry point; Node-only tools (converter, HDF5 output) are in
+ * `elmo-wasm/node`.
+ */
+export { Elmo } from './elmo.js';
+export { ElmoError, Status } from './core.js';
+export { hasWasmSimd } from './runtime.js';

@@ -1,0 +1,26 @@
+/** SHA-256 of bytes already in memory: node:crypto in Node, SubtleCrypto elsewhere. */
+import { isNode } from './runtime.js';
+
+/** @type {Promise<(bytes: Uint8Array) => Promise<string>> | undefined} */
+let digestImpl;
+
+/** @param {ArrayBuffer} buffer */
+const toHex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
+
+async function chooseDigest() {
+  if (isNode) {
+    const { createHash } = await import('node:crypto');
+    return async (/** @type {Uint8Array} */ bytes) => createHash('sha256').update(bytes).digest('hex');
+  }
+  // SubtleCrypto takes no view of shared or resizable memory: hash a copy.
+  return async (/** @type {Uint8Array} */ bytes) => toHex(await crypto.subtle.digest('SHA-256', bytes.slice()));
+}
+
+/**
+ * @param {Uint8Array} bytes
+ * @returns {Promise<string>} lowercase hex
+ */
+export async function sha256Hex(bytes) {
+  digestImpl ??= chooseDigest();
+  return (await digestImpl)(bytes);
+}
