@@ -1,0 +1,60 @@
+/**
+ * The reference fixture in ../shared (never copied into the repo) and a
+ * converted copy of it for the tests of one process.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { convertModel } from '../../js/node/convert.js';
+import { openHdf5 } from '../../js/node/hdf5.js';
+
+export const fixtureDir = fileURLToPath(new URL('../../../shared/fixtures/bilm-tf-tiny/', import.meta.url));
+export const optionsPath = join(fixtureDir, 'options.json');
+export const weightsPath = join(fixtureDir, 'lm_weights.hdf5');
+
+/** @returns {Promise<string[][]>} the 3 lists of 10 sentences */
+export async function fixtureSentences() {
+  return JSON.parse(await readFile(join(fixtureDir, 'lm_embeddings_sentences.json'), 'utf8'));
+}
+
+/**
+ * The reference's top layer for sentence i of list k: (2, n, P) as written by bilm-tf.
+ * @param {number} k
+ * @returns {Promise<{ shape: number[], data: Float32Array }[]>} the 10 sentences of list k
+ */
+export async function expectedTopLayers(k) {
+  const file = await openHdf5(join(fixtureDir, `lm_embeddings_${k}.hdf5`), 'r');
+  try {
+    return Array.from({ length: 10 }, (_, i) => {
+      const dataset = /** @type {any} */ (file.get(String(i)));
+      return { shape: dataset.shape, data: Float32Array.from(dataset.value) };
+    });
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * Converts the fixture into a fresh temporary folder.
+ * @param {object} [options] passed to convertModel
+ * @returns {Promise<{ dir: string, modelDir: string, cleanup: () => Promise<void> }>}
+ */
+export async function convertFixture(options = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'elmo-wasm-test-'));
+  const modelDir = join(dir, 'model');
+  await convertModel(optionsPath, weightsPath, modelDir, options);
+  return { dir, modelDir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Largest absolute difference of two equally long arrays.
+ * @param {ArrayLike<number>} a
+ * @param {ArrayLike<number>} b
+ */
+export function maxAbsDiff(a, b) {
+  if (a.length !== b.length) throw new Error(`length ${a.length} != ${b.length}`);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}
