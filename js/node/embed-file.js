@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Elmo } from '../elmo.js';
+import { selectLayers } from '../outputs.js';
 import { createEmbeddingsFile } from './embeddings-file.js';
 
 /** @typedef {'all' | 'top' | 'average'} LayerChoice */
@@ -34,26 +35,6 @@ export async function readSentences(path) {
     throw new Error(`${path}: blank line${blank.length > 1 ? 's' : ''} at line${blank.length > 1 ? 's' : ''} ${shown}; remove them`);
   }
   return sentences;
-}
-
-/**
- * Picks the output layers of one sentence.
- * @param {import('../elmo.js').Embedding} embedding
- * @param {LayerChoice} layers
- * @returns {{ data: Float32Array, shape: number[] }}
- */
-export function selectLayers(embedding, layers) {
-  const [nLayers, n, dim] = embedding.shape;
-  if (layers === 'all') return embedding;
-  const size = n * dim;
-  if (layers === 'top') return { data: embedding.data.slice((nLayers - 1) * size), shape: [n, dim] };
-  const mean = new Float32Array(size);
-  for (let l = 0; l < nLayers; l++) {
-    const layer = embedding.data.subarray(l * size, (l + 1) * size);
-    for (let i = 0; i < size; i++) mean[i] += layer[i];
-  }
-  for (let i = 0; i < size; i++) mean[i] /= nLayers;
-  return { data: mean, shape: [n, dim] };
 }
 
 /**
