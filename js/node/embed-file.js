@@ -3,7 +3,7 @@
  * text file with one whitespace-tokenized sentence per line, written in its
  * HDF5 layout.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { Elmo } from '../elmo.js';
 import { selectLayers } from '../outputs.js';
 import { createEmbeddingsFile } from './embeddings-file.js';
@@ -56,6 +56,7 @@ export async function embedFile(inputPath, outputPath, options) {
     const sentenceToIndex = {};
     let tokens = 0;
     const started = performance.now();
+    let finished = false;
     try {
       for (let first = 0; first < sentences.length; first += batchSize) {
         const batch = sentences.slice(first, first + batchSize);
@@ -72,8 +73,14 @@ export async function embedFile(inputPath, outputPath, options) {
         });
         options.onBatch?.({ sentences: first + batch.length, tokens, totalSentences: sentences.length });
       }
+      finished = true;
     } finally {
-      await out.close(sentenceToIndex);
+      // A failed run leaves no output that looks complete.
+      if (finished) out.close(sentenceToIndex);
+      else {
+        out.abandon();
+        await rm(outputPath, { force: true });
+      }
     }
     return { sentences: sentences.length, tokens, seconds: (performance.now() - started) / 1000 };
   } finally {

@@ -1,0 +1,219 @@
+/**
+ * Converts a released bilm-tf/AllenNLP ELMo model (options.json + weight
+ * HDF5) into an elmo-wasm model directory (models/FORMAT.md). Every layout
+ * change from the HDF5 file happens here, once; see model-layout.js.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { describeDtype, getDataset, openHdf5 } from './hdf5.js';
+import { installDir, makeScratchDir, outDirState } from './model-dir-install.js';
+import { prettyJson } from './pretty-json.js';
+import { elementCount, expectedTensors, modelDims, placeTensors } from './model-layout.js';
+import { ShardWriter } from './shard-writer.js';
+
+export { expectedTensors } from './model-layout.js';
+
+/** @typedef {import('./model-layout.js').TensorSpec} TensorSpec */
+/** @typedef {import('./model-layout.js').PlacedTensor} PlacedTensor */
+/** @typedef {import('./hdf5.js').Hdf5File} Hdf5File */
+
+/**
+ * @typedef {object} ConvertProgress
+ * @property {'tensor'} stage
+ * @property {string} name the tensor just written
+ * @property {number} done tensors written so far
+ * @property {number} total
+ */
+
+/**
+ * @typedef {object} ConvertOptions
+ * @property {number} [shardBytes] shard size, default 4 MiB
+ * @property {(progress: ConvertProgress) => void} [onProgress]
+ * @property {string} [name] manifest name, default the output directory's name
+ */
+
+/**
+ * The manifest.json written (models/FORMAT.md).
+ * @typedef {object} ConvertedManifest
+ * @property {'elmo-wasm-model'} format
+ * @property {1} version
+ * @property {string} name
+ * @property {Record<string, any>} options options.json, unchanged
+ * @property {{ byteLength: number, shardBytes: number, tensors: Array<{ name: string, shape: number[], dtype: 'float32', offset: number }> }} weights
+ * @property {import('./shard-writer.js').WrittenShard[]} shards
+ * @property {{ options: string, weights: string, converter: string }} source
+ */
+
+/** Datasets of these groups carry the model; one the options leave unused means the two disagree. */
+const MODEL_DATASET = /^(char_embed|CNN|CNN_high_\d+|CNN_proj|RNN_\d+)(\/|$)/;
+
+async function converterVersion() {
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
+  return `${pkg.name} ${pkg.version}`;
+}
+
+/** @param {string} path */
+async function readOptions(path) {
+  let text;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if (/** @type {NodeJS.ErrnoException} */ (e).code === 'ENOENT') throw new Error(`${path}: no such file`);
+    throw e;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${path} is not valid JSON: ${/** @type {Error} */ (e).message}`);
+  }
+}
+
+/** @param {readonly number[] | null} shape */
+const showShape = (shape) => (shape === null ? 'no shape (scalar or null dataspace)' : `[${shape.join(',')}]`);
+
+/**
+ * @param {readonly number[] | null} a
+ * @param {readonly number[]} b
+ */
+const sameShape = (a, b) => a !== null && a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * A model whose filter total equals the projection dim may ship without
+ * CNN_proj (the projection is then the identity).
+ * @param {Hdf5File} file
+ * @param {ReturnType<typeof modelDims>} dims
+ */
+function fileHasProjection(file, dims) {
+  const any = getDataset(file, 'CNN_proj/W_proj') !== null || getDataset(file, 'CNN_proj/b_proj') !== null;
+  return any || dims.nFilters !== dims.projectionDim;
+}
+
+/**
+ * @param {Hdf5File} file
+ * @param {TensorSpec[]} specs
+ * @param {string} label
+ */
+function refuseUnusedModelDatasets(file, specs, label) {
+  const used = new Set(specs.map((s) => s.source));
+  for (const path of file.paths()) {
+    if (MODEL_DATASET.test(path) && !used.has(path) && getDataset(file, path) !== null) {
+      throw new Error(`${label}: dataset "${path}" is not used by a model with these options; options.json and the weight file do not match`);
+    }
+  }
+}
+
+/**
+ * Reads one tensor's source dataset, checks it, and returns the tensor's bytes
+ * in manifest layout.
+ * @param {Hdf5File} file
+ * @param {TensorSpec} spec
+ * @param {string} label the weight file's name, for messages
+ * @returns {Uint8Array}
+ */
+function readTensor(file, spec, label) {
+  const where = `${label}: dataset "${spec.source}"`;
+  const dataset = getDataset(file, spec.source);
+  if (dataset === null) throw new Error(`${label}: missing dataset "${spec.source}" (${spec.why})`);
+  const m = dataset.metadata;
+  // Big-endian float32 is fine: HDF5 converts to native order on read.
+  if (m.type !== 1 || m.size !== 4) throw new Error(`${where} has dtype ${describeDtype(dataset)}, expected float32`);
+
+  const actual = dataset.shape;
+  const alreadyPadded = spec.transform === 'prepend-zero-row' && sameShape(actual, spec.shape);
+  if (!alreadyPadded && !sameShape(actual, spec.sourceShape)) {
+    const alt = spec.transform === 'prepend-zero-row' ? ` or ${showShape(spec.shape)}` : '';
+    throw new Error(`${where} has shape ${showShape(actual)}, expected ${showShape(spec.sourceShape)}${alt} (from ${spec.why})`);
+  }
+
+  const values = spec.transform === 'rows' && spec.rows ? dataset.slice([[spec.rows[0], spec.rows[1]]]) : dataset.value;
+  const rowLength = elementCount(spec.shape.slice(1));
+  const expectedCount = elementCount(spec.shape) - (spec.transform === 'prepend-zero-row' && !alreadyPadded ? rowLength : 0);
+  if (!(values instanceof Float32Array) || values.length !== expectedCount) {
+    throw new Error(`${where}: read ${values instanceof Float32Array ? values.length : typeof values} values, expected ${expectedCount} float32`);
+  }
+  if (spec.transform !== 'prepend-zero-row' || alreadyPadded) {
+    return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  }
+  const padded = new Float32Array(rowLength + values.length);
+  padded.set(values, rowLength);
+  return new Uint8Array(padded.buffer);
+}
+
+/**
+ * Converts `optionsPath` + `weightsPath` into the model directory `outDir`.
+ * Reads one dataset at a time and holds at most one shard in memory. Writes
+ * into a scratch directory next to `outDir` and renames it at the end, so a
+ * failure leaves `outDir` as it was. Replaces an existing model directory;
+ * refuses any other non-empty directory.
+ * @param {string} optionsPath options.json
+ * @param {string} weightsPath the HDF5 weight file
+ * @param {string} outDir
+ * @param {ConvertOptions} [opts]
+ * @returns {Promise<ConvertedManifest>} the manifest written
+ */
+export async function convertModel(optionsPath, weightsPath, outDir, { shardBytes = 4 * 1024 * 1024, onProgress, name } = {}) {
+  if (!Number.isSafeInteger(shardBytes) || shardBytes <= 0) {
+    throw new Error(`shardBytes must be a positive integer, got ${JSON.stringify(shardBytes)}`);
+  }
+  const options = await readOptions(optionsPath);
+  const optionsLabel = basename(optionsPath);
+  const weightsLabel = basename(weightsPath);
+  let dims;
+  try {
+    dims = modelDims(options);
+  } catch (e) {
+    throw new Error(`${optionsLabel}: ${/** @type {Error} */ (e).message}`);
+  }
+  await outDirState(outDir);
+  const converter = await converterVersion();
+
+  const file = await openHdf5(weightsPath, 'r');
+  let fileOpen = true;
+  let scratch;
+  try {
+    scratch = await makeScratchDir(outDir);
+    const specs = expectedTensors(options, { projection: fileHasProjection(file, dims) });
+    refuseUnusedModelDatasets(file, specs, weightsLabel);
+    const { tensors, byteLength } = placeTensors(specs);
+    const writer = new ShardWriter(scratch.dir, byteLength, shardBytes);
+    for (const [i, tensor] of tensors.entries()) {
+      const bytes = readTensor(file, tensor, weightsLabel);
+      await writer.padTo(tensor.offset);
+      await writer.write(bytes);
+      onProgress?.({ stage: 'tensor', name: tensor.name, done: i + 1, total: tensors.length });
+    }
+    /** @type {ConvertedManifest} */
+    const manifest = {
+      format: 'elmo-wasm-model',
+      version: 1,
+      name: name ?? basename(outDir),
+      options,
+      weights: {
+        byteLength,
+        shardBytes,
+        tensors: tensors.map((t) => ({ name: t.name, shape: t.shape, dtype: 'float32', offset: t.offset })),
+      },
+      shards: writer.finish(),
+      source: { options: optionsLabel, weights: weightsLabel, converter },
+    };
+    // Last: a directory with a manifest is a complete one.
+    await writeFile(join(scratch.dir, 'manifest.json'), prettyJson(manifest));
+    fileOpen = false;
+    file.close();
+    await installDir(scratch.dir, outDir);
+    return manifest;
+  } catch (e) {
+    if (fileOpen) closeQuietly(file);
+    await scratch?.discard();
+    throw e;
+  }
+}
+
+/** @param {Hdf5File} file */
+function closeQuietly(file) {
+  try {
+    file.close();
+  } catch {
+    // The error being reported matters more.
+  }
+}
