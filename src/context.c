@@ -1,0 +1,373 @@
+/*
+ * context.c — elmo_context_*, elmo_embed, elmo_output_floats: the run state
+ * and the forward pass of a batch (ELMO_NOTES): char ids → token vectors →
+ * n_layers biLSTM layers, written to the caller's buffer layer by layer.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "char_ids.h"
+#include "lstm.h"
+#include "model.h"
+#include "token_encoder.h"
+
+/* Every activation buffer of a batch. The arenas grow at the start of
+ * elmo_embed() to what the batch needs and are kept for later calls; the
+ * pointers are re-carved from them on every call. */
+typedef struct elmo_run_state {
+    float *floats;
+    size_t floats_cap;
+    int32_t *ints;
+    size_t ints_cap;
+    size_t *sizes;
+    size_t sizes_cap;
+
+    int32_t *char_ids;      /* (T, max_chars) */
+    int32_t *order;         /* (S) sentences, longest first */
+    int32_t *seq_len;       /* (S) tokens + 2 boundaries */
+    size_t *seq_start;      /* (S) first position of each sentence */
+    size_t *out_start;      /* (S) first float of each sentence in out */
+    float *encoder_scratch; /* elmo_token_encoder_scratch_floats() */
+    float *features;        /* (T, F) */
+    float *highway;         /* (2, T, F) */
+    float *tok;             /* (T, P) layer 0 */
+    float *layer_out[2][2]; /* [ping-pong][direction] (T, P) */
+    float *xg;              /* (T, 4H) */
+    float *gates;           /* (S, 4H) */
+    float *h;               /* (S, P) */
+    float *c;               /* (S, H) */
+    float *m;               /* (S, H) */
+} elmo_run_state;
+
+struct elmo_context {
+    const elmo_model *model;
+    uint32_t model_generation;
+    elmo_run_state run;
+    /* Kept LSTM state per batch slot, slot-major:
+     * [slot][layer][direction] { h (P), c (H) }. */
+    float *kept;
+    size_t n_slots;
+    char error[ELMO_ERROR_SIZE];
+};
+
+static elmo_status set_error(elmo_context *ctx, elmo_status status, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx->error, sizeof ctx->error, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+/* Overflow-checked size arithmetic: the result saturates to SIZE_MAX, which
+ * every later check treats as too large. */
+static size_t mul_sat(size_t a, size_t b) { return (a != 0 && b > SIZE_MAX / a) ? SIZE_MAX : a * b; }
+static size_t add_sat(size_t a, size_t b) { return b > SIZE_MAX - a ? SIZE_MAX : a + b; }
+
+/* Sub-buffers start on 64-byte boundaries (16 floats) for the SIMD loads. */
+#define ALIGN_FLOATS 16
+static size_t round_up(size_t n) { return add_sat(n, ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS; }
+
+static size_t kept_floats_per_slot(const elmo_hparams *hp) {
+    return (size_t)hp->n_layers * 2 * ((size_t)hp->proj_dim + (size_t)hp->lstm_dim);
+}
+
+static size_t floats_per_token_output(const elmo_hparams *hp) {
+    return ((size_t)hp->n_layers + 1) * 2 * (size_t)hp->proj_dim;
+}
+
+size_t elmo_output_floats(const elmo_model *model, const int32_t *sentence_lengths,
+                          int32_t n_sentences, int32_t flags) {
+    if (!model || !model->loaded || n_sentences < 0 || (n_sentences > 0 && !sentence_lengths)) return 0;
+    const size_t extra = (flags & ELMO_EMBED_KEEP_BOUNDARIES) ? 2 : 0;
+    size_t tokens = 0;
+    for (int32_t s = 0; s < n_sentences; s++) {
+        if (sentence_lengths[s] < 0) return 0;
+        tokens = add_sat(tokens, (size_t)sentence_lengths[s] + extra);
+    }
+    size_t total = mul_sat(tokens, floats_per_token_output(&model->hp));
+    return total == SIZE_MAX ? 0 : total;
+}
+
+elmo_context *elmo_context_create(const elmo_model *model) {
+    if (!model || !model->loaded) return NULL;
+    elmo_context *ctx = calloc(1, sizeof *ctx);
+    if (!ctx) return NULL;
+    ctx->model = model;
+    ctx->model_generation = model->generation;
+    return ctx;
+}
+
+void elmo_context_free(elmo_context *ctx) {
+    if (!ctx) return;
+    free(ctx->run.floats);
+    free(ctx->run.ints);
+    free(ctx->run.sizes);
+    free(ctx->kept);
+    free(ctx);
+}
+
+void elmo_context_reset_state(elmo_context *ctx) {
+    if (ctx && ctx->kept && ctx->model->loaded && ctx->model->generation == ctx->model_generation)
+        memset(ctx->kept, 0, ctx->n_slots * kept_floats_per_slot(&ctx->model->hp) * sizeof(float));
+}
+
+const char *elmo_context_last_error(const elmo_context *ctx) {
+    return ctx ? ctx->error : "context is NULL";
+}
+
+/* Grows *buf to at least need elements; on failure the old buffer stays. */
+static int reserve(void **buf, size_t *cap, size_t need, size_t elem) {
+    if (need <= *cap) return 1;
+    if (need > SIZE_MAX / elem) return 0;
+    void *grown = realloc(*buf, need * elem);
+    if (!grown) return 0;
+    *buf = grown;
+    *cap = need;
+    return 1;
+}
+
+/* Hands out consecutive aligned pieces of an arena (or just counts them when base is NULL). */
+typedef struct carver {
+    float *base;
+    size_t used;
+} carver;
+
+static float *carve(carver *cv, size_t n) {
+    float *piece = cv->base ? cv->base + cv->used : NULL;
+    cv->used = add_sat(cv->used, round_up(n));
+    return piece;
+}
+
+static void carve_floats(const elmo_hparams *hp, size_t T, size_t S, elmo_run_state *rs, carver *cv) {
+    const size_t F = (size_t)hp->n_cnn_features, P = (size_t)hp->proj_dim, H = (size_t)hp->lstm_dim;
+    rs->encoder_scratch = carve(cv, elmo_token_encoder_scratch_floats(hp));
+    rs->features = carve(cv, mul_sat(T, F));
+    rs->highway = carve(cv, hp->n_highway > 0 ? mul_sat(2 * T, F) : 0);
+    rs->tok = carve(cv, mul_sat(T, P));
+    for (int i = 0; i < 2; i++)
+        for (int dir = 0; dir < 2; dir++) rs->layer_out[i][dir] = carve(cv, mul_sat(T, P));
+    rs->xg = carve(cv, mul_sat(T, 4 * H));
+    rs->gates = carve(cv, mul_sat(S, 4 * H));
+    rs->h = carve(cv, mul_sat(S, P));
+    rs->c = carve(cv, mul_sat(S, H));
+    rs->m = carve(cv, mul_sat(S, H));
+}
+
+/* Sizes the run state (and the kept-state table when stateful) for a batch of
+ * S sentences and T positions; all allocation of elmo_embed happens here. */
+static elmo_status prepare_run_state(elmo_context *ctx, size_t T, size_t S, int stateful) {
+    const elmo_hparams *hp = &ctx->model->hp;
+    elmo_run_state *rs = &ctx->run;
+
+    carver count = {NULL, 0};
+    carve_floats(hp, T, S, rs, &count);
+    const size_t n_ints = add_sat(mul_sat(T, (size_t)hp->max_chars), 2 * S);
+    const size_t n_sizes = 2 * S;
+    if (count.used == SIZE_MAX || n_ints == SIZE_MAX || T > (size_t)INT32_MAX ||
+        mul_sat(count.used, sizeof(float)) == SIZE_MAX)
+        return set_error(ctx, ELMO_STATUS_INVALID_ARGUMENT, "batch too large: %zu positions", T);
+
+    if (!reserve((void **)&rs->floats, &rs->floats_cap, count.used, sizeof(float)) ||
+        !reserve((void **)&rs->ints, &rs->ints_cap, n_ints, sizeof(int32_t)) ||
+        !reserve((void **)&rs->sizes, &rs->sizes_cap, n_sizes, sizeof(size_t)))
+        return set_error(ctx, ELMO_STATUS_OUT_OF_MEMORY, "out of memory for a batch of %zu positions", T);
+
+    if (stateful && S > ctx->n_slots) {
+        const size_t per_slot = kept_floats_per_slot(hp);
+        if (mul_sat(mul_sat(S, per_slot), sizeof(float)) == SIZE_MAX)
+            return set_error(ctx, ELMO_STATUS_INVALID_ARGUMENT, "too many batch rows: %zu", S);
+        float *grown = realloc(ctx->kept, S * per_slot * sizeof(float));
+        if (!grown) return set_error(ctx, ELMO_STATUS_OUT_OF_MEMORY, "out of memory for the kept state");
+        memset(grown + ctx->n_slots * per_slot, 0, (S - ctx->n_slots) * per_slot * sizeof(float));
+        ctx->kept = grown;
+        ctx->n_slots = S;
+    }
+
+    carver arena = {rs->floats, 0};
+    carve_floats(hp, T, S, rs, &arena);
+    rs->char_ids = rs->ints;
+    rs->order = rs->ints + T * (size_t)hp->max_chars;
+    rs->seq_len = rs->order + S;
+    rs->seq_start = rs->sizes;
+    rs->out_start = rs->sizes + S;
+    return ELMO_STATUS_OK;
+}
+
+/* Checks the arguments; on success *n_tokens is the total token count. */
+static elmo_status validate_batch(elmo_context *ctx, const uint8_t *token_bytes,
+                                  const uint32_t *token_offsets, const int32_t *sentence_lengths,
+                                  int32_t n_sentences, int32_t flags, const float *out,
+                                  size_t out_floats, size_t *n_tokens) {
+    if (flags & ~(ELMO_EMBED_STATEFUL | ELMO_EMBED_KEEP_BOUNDARIES))
+        return set_error(ctx, ELMO_STATUS_INVALID_ARGUMENT, "unknown flags 0x%x", (unsigned)flags);
+    if (n_sentences < 0)
+        return set_error(ctx, ELMO_STATUS_INVALID_ARGUMENT, "n_sentences is negative (%d)", (int)n_sentences);
+    if (n_sentences > 0 && !sentence_lengths)
+        return set_error(ctx, ELMO_STATUS_INVALID_ARGUMENT, "sentence_lengths is NULL");
+    size_t tokens = 0;
+    for (int32_t s = 0; s < n_sentences; s++) {
+        if (sentence_lengths[s] < 0)
+            return set_error(ctx, ELMO_STATUS_INVALID_ARGUMENT, "sentence %d has a negative length (%d)",
+                             (int)s, (int)sentence_lengths[s]);
+        tokens = add_sat(tokens, (size_t)sentence_lengths[s]);
+    }
+    if (tokens > (size_t)INT32_MAX)
+        return set_error(ctx, ELMO_STATUS_INVALID_ARGUMENT, "too many tokens in the batch");
+    if (!token_offsets)
+        return set_error(ctx, ELMO_STATUS_INVALID_ARGUMENT, "token_offsets is NULL");
+    if (tokens > 0 && !token_bytes)
+        return set_error(ctx, ELMO_STATUS_INVALID_ARGUMENT, "token_bytes is NULL");
+    size_t token = 0;
+    for (int32_t s = 0; s < n_sentences; s++) {
+        for (int32_t i = 0; i < sentence_lengths[s]; i++, token++) {
+            if (token_offsets[token + 1] < token_offsets[token])
+                return set_error(ctx, ELMO_STATUS_INVALID_ARGUMENT,
+                                 "token_offsets decrease at sentence %d token %d (%u then %u)", (int)s,
+                                 (int)i, (unsigned)token_offsets[token], (unsigned)token_offsets[token + 1]);
+            if (token_offsets[token + 1] == token_offsets[token])
+                return set_error(ctx, ELMO_STATUS_INVALID_ARGUMENT,
+                                 "sentence %d token %d is empty (every token needs at least one byte)",
+                                 (int)s, (int)i);
+        }
+    }
+    const size_t needed = elmo_output_floats(ctx->model, sentence_lengths, n_sentences, flags);
+    if (needed == 0 && (tokens > 0 || ((flags & ELMO_EMBED_KEEP_BOUNDARIES) && n_sentences > 0)))
+        return set_error(ctx, ELMO_STATUS_INVALID_ARGUMENT, "batch too large for the output size");
+    if (out_floats < needed)
+        return set_error(ctx, ELMO_STATUS_INVALID_ARGUMENT,
+                         "out has %zu floats but the batch needs %zu", out_floats, needed);
+    if (needed > 0 && !out) return set_error(ctx, ELMO_STATUS_INVALID_ARGUMENT, "out is NULL");
+    *n_tokens = tokens;
+    return ELMO_STATUS_OK;
+}
+
+/* Positions: per sentence <S>, its tokens, </S>; outputs laid out per elmo.h. */
+static void plan_batch(const elmo_hparams *hp, const int32_t *sentence_lengths, size_t S, int keep,
+                       elmo_run_state *rs) {
+    size_t pos = 0, out_pos = 0;
+    for (size_t s = 0; s < S; s++) {
+        rs->order[s] = (int32_t)s;
+        rs->seq_len[s] = sentence_lengths[s] + 2;
+        rs->seq_start[s] = pos;
+        rs->out_start[s] = out_pos;
+        pos += (size_t)rs->seq_len[s];
+        out_pos += (size_t)(keep ? rs->seq_len[s] : sentence_lengths[s]) * floats_per_token_output(hp);
+    }
+    /* Insertion sort, stable: batches are small and often already sorted. */
+    for (size_t i = 1; i < S; i++) {
+        int32_t s = rs->order[i];
+        size_t j = i;
+        for (; j > 0 && rs->seq_len[rs->order[j - 1]] < rs->seq_len[s]; j--) rs->order[j] = rs->order[j - 1];
+        rs->order[j] = s;
+    }
+}
+
+static void fill_char_ids(const elmo_hparams *hp, const uint8_t *token_bytes,
+                          const uint32_t *token_offsets, size_t S, elmo_run_state *rs) {
+    const size_t max_chars = (size_t)hp->max_chars;
+    size_t token = 0;
+    for (size_t s = 0; s < S; s++) {
+        int32_t *ids = rs->char_ids + rs->seq_start[s] * max_chars;
+        const size_t n = (size_t)rs->seq_len[s] - 2;
+        elmo_char_ids_boundary(ELMO_CHAR_BOS, hp->max_chars, ids);
+        for (size_t i = 0; i < n; i++, token++)
+            elmo_char_ids(token_bytes + token_offsets[token], token_offsets[token + 1] - token_offsets[token],
+                          hp->max_chars, ids + (1 + i) * max_chars);
+        elmo_char_ids_boundary(ELMO_CHAR_EOS, hp->max_chars, ids + (n + 1) * max_chars);
+    }
+}
+
+/* Writes output layer `layer` ([fwd, bwd] per token) for every sentence. */
+static void write_layer(const elmo_hparams *hp, const elmo_run_state *rs, size_t S, int keep,
+                        int32_t layer, const float *fwd, const float *bwd, float *out) {
+    const size_t P = (size_t)hp->proj_dim;
+    for (size_t s = 0; s < S; s++) {
+        const size_t first = keep ? 0 : 1;
+        const size_t n_out = (size_t)rs->seq_len[s] - 2 * first;
+        float *dst = out + rs->out_start[s] + (size_t)layer * n_out * 2 * P;
+        for (size_t i = 0; i < n_out; i++, dst += 2 * P) {
+            const size_t pos = rs->seq_start[s] + first + i;
+            memcpy(dst, fwd + pos * P, P * sizeof(float));
+            memcpy(dst + P, bwd + pos * P, P * sizeof(float));
+        }
+    }
+}
+
+/* Moves state between the kept table (by slot = sentence index) and the
+ * run's h, c rows (by rank in rs->order). */
+static void load_state(const elmo_context *ctx, size_t S, int32_t layer, int dir, int stateful) {
+    const elmo_hparams *hp = &ctx->model->hp;
+    const elmo_run_state *rs = &ctx->run;
+    const size_t P = (size_t)hp->proj_dim, H = (size_t)hp->lstm_dim;
+    if (!stateful) {
+        memset(rs->h, 0, S * P * sizeof(float));
+        memset(rs->c, 0, S * H * sizeof(float));
+        return;
+    }
+    for (size_t r = 0; r < S; r++) {
+        const float *kept = ctx->kept + (size_t)rs->order[r] * kept_floats_per_slot(hp) +
+                            ((size_t)layer * 2 + (size_t)dir) * (P + H);
+        memcpy(rs->h + r * P, kept, P * sizeof(float));
+        memcpy(rs->c + r * H, kept + P, H * sizeof(float));
+    }
+}
+
+static void store_state(elmo_context *ctx, size_t S, int32_t layer, int dir) {
+    const elmo_hparams *hp = &ctx->model->hp;
+    const elmo_run_state *rs = &ctx->run;
+    const size_t P = (size_t)hp->proj_dim, H = (size_t)hp->lstm_dim;
+    for (size_t r = 0; r < S; r++) {
+        float *kept = ctx->kept + (size_t)rs->order[r] * kept_floats_per_slot(hp) +
+                      ((size_t)layer * 2 + (size_t)dir) * (P + H);
+        memcpy(kept, rs->h + r * P, P * sizeof(float));
+        memcpy(kept + P, rs->c + r * H, H * sizeof(float));
+    }
+}
+
+elmo_status elmo_embed(elmo_context *ctx, const uint8_t *token_bytes, const uint32_t *token_offsets,
+                       const int32_t *sentence_lengths, int32_t n_sentences, int32_t flags, float *out,
+                       size_t out_floats) {
+    if (!ctx) return ELMO_STATUS_INVALID_ARGUMENT;
+    ctx->error[0] = '\0';
+    const elmo_model *model = ctx->model;
+    if (!model->loaded || model->generation != ctx->model_generation)
+        return set_error(ctx, ELMO_STATUS_NOT_LOADED,
+                         "the model was reloaded or unloaded after this context was created");
+    size_t n_tokens = 0;
+    elmo_status st = validate_batch(ctx, token_bytes, token_offsets, sentence_lengths, n_sentences,
+                                    flags, out, out_floats, &n_tokens);
+    if (st || n_sentences == 0) return st;
+
+    const elmo_hparams *hp = &model->hp;
+    const elmo_weights *w = &model->w;
+    const int stateful = (flags & ELMO_EMBED_STATEFUL) != 0;
+    const int keep = (flags & ELMO_EMBED_KEEP_BOUNDARIES) != 0;
+    const size_t S = (size_t)n_sentences, T = n_tokens + 2 * S;
+    st = prepare_run_state(ctx, T, S, stateful);
+    if (st) return st;
+    elmo_run_state *rs = &ctx->run;
+
+    plan_batch(hp, sentence_lengths, S, keep, rs);
+    fill_char_ids(hp, token_bytes, token_offsets, S, rs);
+    elmo_encode_tokens(hp, w, rs->char_ids, T, rs->encoder_scratch, rs->features, rs->highway, rs->tok);
+    write_layer(hp, rs, S, keep, 0, rs->tok, rs->tok, out);
+
+    const elmo_batch_layout layout = {S, T, rs->order, rs->seq_len, rs->seq_start};
+    const elmo_lstm_dims dims = {(size_t)hp->lstm_dim, (size_t)hp->proj_dim, hp->cell_clip, hp->proj_clip};
+    const elmo_lstm_buffers buffers = {rs->xg, rs->gates, rs->h, rs->c, rs->m};
+    for (int32_t l = 0; l < hp->n_layers; l++) {
+        float *const *y = rs->layer_out[l % 2];
+        for (int dir = 0; dir < 2; dir++) {
+            /* Each direction is its own stack: layer l reads layer l-1 of the same direction. */
+            const float *x = l == 0 ? rs->tok : rs->layer_out[(l + 1) % 2][dir];
+            load_state(ctx, S, l, dir, stateful);
+            elmo_lstm_run(&w->lstm[l][dir], &dims, &layout, dir == 1, hp->use_skip_connections && l > 0,
+                          x, y[dir], &buffers);
+            if (stateful) store_state(ctx, S, l, dir);
+        }
+        write_layer(hp, rs, S, keep, l + 1, y[0], y[1], out);
+    }
+    return ELMO_STATUS_OK;
+}

@@ -1,0 +1,153 @@
+/* model_builder.c — see model_builder.h. */
+#include "model_builder.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+float test_random(uint32_t *state) {
+    *state = *state * 1664525u + 1013904223u;
+    return (float)((*state >> 8) & 0xFFFFFF) / 8388608.0f - 1.0f;
+}
+
+typedef struct text {
+    char *buf;
+    size_t len, cap;
+} text;
+
+static void append(text *t, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (t->len + (size_t)n + 1 > t->cap) {
+        t->cap = (t->len + (size_t)n + 1) * 2;
+        t->buf = realloc(t->buf, t->cap);
+    }
+    va_start(ap, fmt);
+    vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+    va_end(ap);
+    t->len += (size_t)n;
+}
+
+static void add_tensor(test_model *m, const char *name, int rank, int d0, int d1) {
+    test_tensor *t = &m->tensors[m->n_tensors++];
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->rank = rank;
+    t->shape[0] = d0;
+    t->shape[1] = rank == 2 ? d1 : 1;
+}
+
+int test_model_build(const test_model_spec *spec, test_model *m) {
+    memset(m, 0, sizeof *m);
+    const int d = spec->char_dim, P = spec->proj_dim, H = spec->lstm_dim;
+    int F = 0;
+    for (int i = 0; i < spec->n_filters; i++) F += spec->filter_count[i];
+    char name[40];
+    add_tensor(m, "char_embed", 2, spec->n_characters, d);
+    for (int i = 0; i < spec->n_filters; i++) {
+        snprintf(name, sizeof name, "cnn/W_%d", i);
+        add_tensor(m, name, 2, spec->filter_width[i] * d, spec->filter_count[i]);
+        snprintf(name, sizeof name, "cnn/b_%d", i);
+        add_tensor(m, name, 1, spec->filter_count[i], 0);
+    }
+    for (int k = 0; k < spec->n_highway; k++) {
+        static const char *parts[] = {"W_carry", "b_carry", "W_transform", "b_transform"};
+        for (int p = 0; p < 4; p++) {
+            snprintf(name, sizeof name, "highway/%d/%s", k, parts[p]);
+            add_tensor(m, name, p % 2 == 0 ? 2 : 1, F, F);
+        }
+    }
+    if (!spec->omit_proj) {
+        add_tensor(m, "proj/W", 2, F, P);
+        add_tensor(m, "proj/b", 1, P, 0);
+    }
+    for (int dir = 0; dir < 2; dir++) {
+        for (int l = 0; l < spec->n_layers; l++) {
+            snprintf(name, sizeof name, "lstm/%d/%d/W_x", dir, l);
+            add_tensor(m, name, 2, P, 4 * H);
+            snprintf(name, sizeof name, "lstm/%d/%d/W_h", dir, l);
+            add_tensor(m, name, 2, P, 4 * H);
+            snprintf(name, sizeof name, "lstm/%d/%d/b", dir, l);
+            add_tensor(m, name, 1, 4 * H, 0);
+            snprintf(name, sizeof name, "lstm/%d/%d/W_proj", dir, l);
+            add_tensor(m, name, 2, H, P);
+        }
+    }
+    size_t offset = 0;
+    for (size_t i = 0; i < m->n_tensors; i++) {
+        m->tensors[i].offset = offset;
+        size_t bytes = (size_t)m->tensors[i].shape[0] * (size_t)m->tensors[i].shape[1] * 4;
+        offset += (bytes + 63) / 64 * 64;
+    }
+    m->weights_len = offset;
+    m->weights = aligned_alloc(64, offset ? offset : 64);
+    if (!m->weights) return 1;
+    memset(m->weights, 0, offset);
+    uint32_t rng = spec->seed;
+    for (size_t i = 0; i < m->n_tensors; i++) {
+        test_tensor *t = &m->tensors[i];
+        float *w = (float *)((char *)m->weights + t->offset);
+        size_t n = (size_t)t->shape[0] * (size_t)t->shape[1];
+        for (size_t j = 0; j < n; j++) w[j] = spec->weight_scale * test_random(&rng);
+        if (strcmp(t->name, "char_embed") == 0)
+            for (int c = 0; c < d; c++) w[c] = 0.0f; /* row 0: no character */
+    }
+
+    text j = {0};
+    append(&j, "{\"format\": \"elmo-wasm-model\", \"version\": 1, \"name\": \"test\",\n");
+    append(&j, " \"options\": {\"lstm\": {\"dim\": %d, \"projection_dim\": %d, \"n_layers\": %d, ", H, P,
+           spec->n_layers);
+    if (spec->cell_clip >= 0) append(&j, "\"cell_clip\": %g, ", spec->cell_clip);
+    else append(&j, "\"cell_clip\": null, ");
+    if (spec->proj_clip >= 0) append(&j, "\"proj_clip\": %g, ", spec->proj_clip);
+    append(&j, "\"use_skip_connections\": %s},\n", spec->use_skip_connections ? "true" : "false");
+    append(&j, "  \"char_cnn\": {\"embedding\": {\"dim\": %d}, \"filters\": [", d);
+    for (int i = 0; i < spec->n_filters; i++)
+        append(&j, "%s[%d, %d]", i ? ", " : "", spec->filter_width[i], spec->filter_count[i]);
+    append(&j, "], \"n_highway\": %d, \"n_characters\": %d", spec->n_highway, spec->n_characters);
+    if (spec->max_chars) append(&j, ", \"max_characters_per_token\": %d", spec->max_chars);
+    if (spec->activation) append(&j, ", \"activation\": \"%s\"", spec->activation);
+    append(&j, "}},\n \"weights\": {\"byteLength\": %zu, \"shardBytes\": 4194304, \"tensors\": [\n",
+           m->weights_len);
+    for (size_t i = 0; i < m->n_tensors; i++) {
+        test_tensor *t = &m->tensors[i];
+        if (t->rank == 2)
+            append(&j, "  {\"name\": \"%s\", \"shape\": [%d, %d], \"dtype\": \"float32\", \"offset\": %zu}",
+                   t->name, t->shape[0], t->shape[1], t->offset);
+        else
+            append(&j, "  {\"name\": \"%s\", \"shape\": [%d], \"dtype\": \"float32\", \"offset\": %zu}",
+                   t->name, t->shape[0], t->offset);
+        append(&j, i + 1 < m->n_tensors ? ",\n" : "\n");
+    }
+    append(&j, " ]},\n \"shards\": [], \"source\": {\"converter\": \"test\"}}\n");
+    m->manifest = j.buf;
+    m->manifest_len = j.len;
+    return 0;
+}
+
+void test_model_free(test_model *m) {
+    free(m->manifest);
+    free(m->weights);
+    memset(m, 0, sizeof *m);
+}
+
+const float *test_model_tensor(const test_model *m, const char *name) {
+    for (size_t i = 0; i < m->n_tensors; i++)
+        if (strcmp(m->tensors[i].name, name) == 0)
+            return (const float *)(const void *)((const char *)m->weights + m->tensors[i].offset);
+    return NULL;
+}
+
+char *test_replace(const char *text, const char *from, const char *to) {
+    const char *at = strstr(text, from);
+    if (!at) return NULL;
+    size_t head = (size_t)(at - text), from_len = strlen(from), to_len = strlen(to);
+    size_t tail = strlen(at + from_len);
+    char *out = malloc(head + to_len + tail + 1);
+    memcpy(out, text, head);
+    memcpy(out + head, to, to_len);
+    memcpy(out + head + to_len, at + from_len, tail + 1);
+    return out;
+}

@@ -1,0 +1,454 @@
+/*
+ * test_forward.c — elmo_embed against a naive reference written from
+ * ELMO_NOTES: one sentence at a time, one step at a time, straight loops in
+ * double precision, sharing no code with the core.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "elmo.h"
+#include "model_builder.h"
+#include "test_util.h"
+
+
+/* ---- the reference ---- */
+
+typedef struct ref_model {
+    const test_model_spec *spec;
+    const test_model *tm;
+    int F, P, H, L, max_chars;
+} ref_model;
+
+/* Kept state of one slot: [layer][dir] h (P) and c (H). */
+typedef struct ref_state {
+    double h[4][2][64];
+    double c[4][2][64];
+} ref_state;
+
+static const float *tensor(const ref_model *r, const char *fmt, int a, int b) {
+    char name[40];
+    snprintf(name, sizeof name, fmt, a, b);
+    const float *t = test_model_tensor(r->tm, name);
+    if (!t) {
+        printf("reference: no tensor %s\n", name);
+        exit(2);
+    }
+    return t;
+}
+
+static double sigm(double x) { return 1.0 / (1.0 + exp(-x)); }
+static double clipd(double x, double c) { return c < 0 ? x : (x > c ? c : (x < -c ? -c : x)); }
+
+/* ids per ELMO_NOTES: BOW, bytes (cut at max_chars - 2), EOW, PAD..., all + 1;
+ * boundary: kind 256 (<S>) or 257 (</S>) as the single "byte". */
+static void ref_ids(const uint8_t *bytes, size_t n, int boundary, int max_chars, int *ids) {
+    for (int i = 0; i < max_chars; i++) ids[i] = 260 + 1;
+    ids[0] = 258 + 1;
+    int k = 1;
+    if (boundary) {
+        ids[k++] = boundary + 1;
+    } else {
+        for (size_t i = 0; i < n && k < max_chars - 1; i++) ids[k++] = bytes[i] + 1;
+    }
+    ids[k] = 259 + 1;
+}
+
+/* Token vector (P) of one token given its ids. */
+static void ref_token(const ref_model *r, const int *ids, double *tok) {
+    const test_model_spec *s = r->spec;
+    const int d = s->char_dim, F = r->F, P = r->P, mc = r->max_chars;
+    const float *emb = test_model_tensor(r->tm, "char_embed");
+    double x[512];
+    int f0 = 0;
+    for (int fi = 0; fi < s->n_filters; fi++) {
+        const int w = s->filter_width[fi], n = s->filter_count[fi];
+        const float *W = tensor(r, "cnn/W_%d", fi, 0), *b = tensor(r, "cnn/b_%d", fi, 0);
+        for (int c = 0; c < n; c++) {
+            double best = -1e300;
+            for (int q = 0; q + w <= mc; q++) {
+                double acc = b[c];
+                for (int k = 0; k < w; k++)
+                    for (int ch = 0; ch < d; ch++)
+                        acc += emb[ids[q + k] * d + ch] * W[(k * d + ch) * n + c];
+                if (acc > best) best = acc;
+            }
+            int relu = s->activation && strcmp(s->activation, "relu") == 0;
+            x[f0 + c] = relu ? (best > 0 ? best : 0) : tanh(best);
+        }
+        f0 += n;
+    }
+    for (int k = 0; k < s->n_highway; k++) {
+        const float *Wc = tensor(r, "highway/%d/W_carry", k, 0), *bc = tensor(r, "highway/%d/b_carry", k, 0);
+        const float *Wt = tensor(r, "highway/%d/W_transform", k, 0);
+        const float *bt = tensor(r, "highway/%d/b_transform", k, 0);
+        double y[512];
+        for (int o = 0; o < F; o++) {
+            double g = bc[o], t = bt[o];
+            for (int i = 0; i < F; i++) {
+                g += x[i] * Wc[i * F + o];
+                t += x[i] * Wt[i * F + o];
+            }
+            g = sigm(g);
+            y[o] = g * (t > 0 ? t : 0) + (1 - g) * x[o];
+        }
+        memcpy(x, y, sizeof(double) * (size_t)F);
+    }
+    if (s->omit_proj) {
+        for (int o = 0; o < P; o++) tok[o] = x[o];
+        return;
+    }
+    const float *Wp = test_model_tensor(r->tm, "proj/W"), *bp = test_model_tensor(r->tm, "proj/b");
+    for (int o = 0; o < P; o++) {
+        double acc = bp[o];
+        for (int i = 0; i < F; i++) acc += x[i] * Wp[i * P + o];
+        tok[o] = acc;
+    }
+}
+
+/*
+ * One sentence with boundaries (L = n + 2 positions): out is
+ * (n_layers + 1, L, 2P). state: the slot's kept state, read as the initial
+ * state and overwritten with the final one (NULL: zeros, not kept).
+ */
+static void ref_sentence(const ref_model *r, const uint8_t *bytes, const uint32_t *offsets, int n,
+                         ref_state *state, double *out) {
+    const int P = r->P, H = r->H, L = n + 2, W2 = 2 * P;
+    double *x = calloc((size_t)L * P, sizeof(double)), *y = calloc((size_t)L * P, sizeof(double));
+    int ids[256];
+    for (int t = 0; t < L; t++) {
+        if (t == 0) ref_ids(NULL, 0, 256, r->max_chars, ids);
+        else if (t == L - 1) ref_ids(NULL, 0, 257, r->max_chars, ids);
+        else ref_ids(bytes + offsets[t - 1], offsets[t] - offsets[t - 1], 0, r->max_chars, ids);
+        ref_token(r, ids, x + t * P);
+        for (int i = 0; i < P; i++) out[t * W2 + i] = out[t * W2 + P + i] = x[t * P + i];
+    }
+    double *in[2] = {x, malloc(sizeof(double) * (size_t)L * P)};
+    memcpy(in[1], x, sizeof(double) * (size_t)L * P);
+    for (int l = 0; l < r->L; l++) {
+        for (int dir = 0; dir < 2; dir++) {
+            const float *Wx = tensor(r, "lstm/%d/%d/W_x", dir, l), *Wh = tensor(r, "lstm/%d/%d/W_h", dir, l);
+            const float *B = tensor(r, "lstm/%d/%d/b", dir, l), *Wp = tensor(r, "lstm/%d/%d/W_proj", dir, l);
+            double h[64] = {0}, c[64] = {0}, m[64], z[256];
+            if (state) {
+                memcpy(h, state->h[l][dir], sizeof(double) * (size_t)P);
+                memcpy(c, state->c[l][dir], sizeof(double) * (size_t)H);
+            }
+            for (int step = 0; step < L; step++) {
+                const int t = dir == 0 ? step : L - 1 - step;
+                const double *xt = in[dir] + t * P;
+                for (int g = 0; g < 4 * H; g++) {
+                    double acc = B[g];
+                    for (int i = 0; i < P; i++) acc += xt[i] * Wx[i * 4 * H + g] + h[i] * Wh[i * 4 * H + g];
+                    z[g] = acc;
+                }
+                for (int u = 0; u < H; u++) {
+                    c[u] = sigm(z[2 * H + u] + 1.0) * c[u] + sigm(z[u]) * tanh(z[H + u]);
+                    c[u] = clipd(c[u], r->spec->cell_clip);
+                    m[u] = sigm(z[3 * H + u]) * tanh(c[u]);
+                }
+                for (int o = 0; o < P; o++) {
+                    double acc = 0;
+                    for (int u = 0; u < H; u++) acc += m[u] * Wp[u * P + o];
+                    h[o] = clipd(acc, r->spec->proj_clip);
+                }
+                const int skip = r->spec->use_skip_connections && l > 0;
+                for (int o = 0; o < P; o++) y[t * P + o] = h[o] + (skip ? xt[o] : 0);
+            }
+            if (state) {
+                memcpy(state->h[l][dir], h, sizeof(double) * (size_t)P);
+                memcpy(state->c[l][dir], c, sizeof(double) * (size_t)H);
+            }
+            for (int t = 0; t < L; t++)
+                for (int o = 0; o < P; o++) out[((l + 1) * L + t) * W2 + dir * P + o] = y[t * P + o];
+            memcpy(in[dir], y, sizeof(double) * (size_t)L * P); /* the next layer's input */
+        }
+    }
+    free(x);
+    free(y);
+    free(in[1]);
+}
+
+/* ---- batches ---- */
+
+#define MAX_TOKENS 64
+typedef struct sentence {
+    int n;
+    uint8_t bytes[MAX_TOKENS * 80];
+    uint32_t offsets[MAX_TOKENS + 1];
+} sentence;
+
+/* Random tokens: ASCII words, multi-byte UTF-8, now and then longer than max_chars. */
+static void make_sentence(sentence *s, int n, uint32_t *rng) {
+    static const char *pieces[] = {"a", "the", "é", "数", "🙂", "Zq", "-", "ELMo", "ü"};
+    s->n = n;
+    s->offsets[0] = 0;
+    uint32_t len = 0;
+    for (int i = 0; i < n; i++) {
+        int parts = 1 + (int)((test_random(rng) + 1.0f) * 2.0f);
+        if (test_random(rng) > 0.7f) parts = 25; /* long: cut at max_chars - 2 bytes */
+        for (int p = 0; p < parts; p++) {
+            const char *piece = pieces[(int)((test_random(rng) + 1.0f) * 4.49f)];
+            memcpy(s->bytes + len, piece, strlen(piece));
+            len += (uint32_t)strlen(piece);
+        }
+        s->offsets[i + 1] = len;
+    }
+}
+
+/* Packs sentences[idx[0..k)] into one batch. */
+typedef struct batch {
+    int k;
+    uint8_t bytes[16 * MAX_TOKENS * 80];
+    uint32_t offsets[16 * MAX_TOKENS + 1];
+    int32_t lengths[16];
+} batch;
+
+static void make_batch(batch *b, sentence *const *list, int k) {
+    uint32_t len = 0;
+    int token = 0;
+    b->k = k;
+    b->offsets[0] = 0;
+    for (int i = 0; i < k; i++) {
+        const sentence *s = list[i];
+        b->lengths[i] = s->n;
+        memcpy(b->bytes + len, s->bytes, s->offsets[s->n]);
+        for (int t = 0; t < s->n; t++) b->offsets[++token] = len + s->offsets[t + 1];
+        len += s->offsets[s->n];
+    }
+}
+
+static float *run_batch(elmo_context *ctx, const elmo_model *model, const batch *b, int flags,
+                        size_t *n_out) {
+    *n_out = elmo_output_floats(model, b->lengths, b->k, flags);
+    float *out = malloc((*n_out + 1) * sizeof(float));
+    elmo_status st = elmo_embed(ctx, b->bytes, b->offsets, b->lengths, b->k, flags, out, *n_out);
+    CHECK(st == ELMO_STATUS_OK, "elmo_embed: %s (%s)", elmo_status_to_string(st), elmo_context_last_error(ctx));
+    return out;
+}
+
+/* Compares sentence i's part of out (from offset *pos) against the reference. */
+static void compare_sentence(const char *what, const ref_model *r, const float *out, size_t *pos,
+                             const double *ref, int n, int keep) {
+    const int L = n + 2, W2 = 2 * r->P, n_out = keep ? L : n, first = keep ? 0 : 1;
+    double worst = 0;
+    size_t worst_at = 0;
+    for (int l = 0; l <= r->L; l++)
+        for (int t = 0; t < n_out; t++)
+            for (int i = 0; i < W2; i++) {
+                const double want = ref[((size_t)l * L + (size_t)(t + first)) * W2 + i];
+                const double got = out[*pos + ((size_t)l * n_out + t) * W2 + i];
+                const double err = fabs(got - want) / (fabs(want) > 1 ? fabs(want) : 1);
+                if (err > worst) {
+                    worst = err;
+                    worst_at = ((size_t)l * n_out + t) * W2 + i;
+                }
+            }
+    CHECK(worst <= 1e-5, "%s: error %.3g at float %zu", what, worst, worst_at);
+    *pos += (size_t)(r->L + 1) * n_out * W2;
+}
+
+static void test_model_case(const char *label, const test_model_spec *spec) {
+    test_model tm;
+    if (test_model_build(spec, &tm)) {
+        CHECK(0, "%s: build", label);
+        return;
+    }
+    elmo_model *model = elmo_model_create();
+    elmo_status st = elmo_model_load(model, tm.manifest, tm.manifest_len, tm.weights, tm.weights_len);
+    CHECK(st == ELMO_STATUS_OK, "%s: load: %s", label, elmo_model_last_error(model));
+    if (st) {
+        elmo_model_free(model);
+        test_model_free(&tm);
+        return;
+    }
+    ref_model r = {spec, &tm, 0, spec->proj_dim, spec->lstm_dim, spec->n_layers,
+                   spec->max_chars ? spec->max_chars : 50};
+    for (int i = 0; i < spec->n_filters; i++) r.F += spec->filter_count[i];
+    CHECK(elmo_model_output_dim(model) == 2 * r.P, "%s: output dim", label);
+    CHECK(elmo_model_n_layers(model) == r.L, "%s: n_layers", label);
+    CHECK(elmo_model_max_characters(model) == r.max_chars, "%s: max chars", label);
+
+    uint32_t rng = spec->seed ^ 0x9e3779b9u;
+    enum { N_SENT = 7 };
+    static sentence sents[N_SENT];
+    const int lengths[N_SENT] = {3, 1, 6, 0, 2, 9, 4};
+    for (int i = 0; i < N_SENT; i++) make_sentence(&sents[i], lengths[i], &rng);
+    static double ref[N_SENT][5 * 12 * 2 * 64];
+    for (int i = 0; i < N_SENT; i++) ref_sentence(&r, sents[i].bytes, sents[i].offsets, sents[i].n, NULL, ref[i]);
+
+    elmo_context *ctx = elmo_context_create(model);
+    static batch b;
+    char what[96];
+    size_t n_out, pos;
+
+    /* Stateless, mixed lengths (with an empty sentence), with and without boundaries. */
+    sentence *all[N_SENT];
+    for (int i = 0; i < N_SENT; i++) all[i] = &sents[i];
+    for (int keep = 0; keep < 2; keep++) {
+        make_batch(&b, all, N_SENT);
+        float *out = run_batch(ctx, model, &b, keep ? ELMO_EMBED_KEEP_BOUNDARIES : 0, &n_out);
+        pos = 0;
+        for (int i = 0; i < N_SENT; i++) {
+            snprintf(what, sizeof what, "%s: stateless keep=%d sentence %d", label, keep, i);
+            compare_sentence(what, &r, out, &pos, ref[i], sents[i].n, keep);
+        }
+        CHECK(pos == n_out, "%s: output size %zu, expected %zu", label, n_out, pos);
+        free(out);
+    }
+
+    /* A sentence alone equals the same sentence anywhere in a batch. */
+    float *alone[N_SENT];
+    size_t alone_n[N_SENT];
+    for (int i = 0; i < N_SENT; i++) {
+        make_batch(&b, &all[i], 1);
+        alone[i] = run_batch(ctx, model, &b, 0, &alone_n[i]);
+    }
+    for (int rot = 0; rot < 3; rot++) {
+        sentence *perm[N_SENT];
+        for (int i = 0; i < N_SENT; i++) perm[i] = all[(i * (rot + 2) + rot) % N_SENT];
+        make_batch(&b, perm, N_SENT);
+        float *out = run_batch(ctx, model, &b, 0, &n_out);
+        pos = 0;
+        for (int i = 0; i < N_SENT; i++) {
+            const int idx = (int)(perm[i] - sents);
+            double worst = 0;
+            for (size_t j = 0; j < alone_n[idx]; j++) worst = fmax(worst, fabs(out[pos + j] - alone[idx][j]));
+            CHECK(worst <= 1e-6, "%s: sentence %d alone vs at %d in batch: %.3g", label, idx, i, worst);
+            pos += alone_n[idx];
+        }
+        free(out);
+    }
+    for (int i = 0; i < N_SENT; i++) free(alone[i]);
+
+    /* Stateful over batches of 3, 2 (slot 2 keeps its state), 4 (slot 3 starts from zeros),
+     * then stateless (must neither read nor change the kept state), then 3 again. */
+    static ref_state slots[4];
+    memset(slots, 0, sizeof slots);
+    const int plan[5][5] = {{3, 0, 2, 5}, {2, 6, 1}, {4, 4, 3, 0, 5}, {2, 2, 6}, {3, 1, 5, 0}};
+    const int stateful[5] = {1, 1, 1, 0, 1};
+    for (int k = 0; k < 5; k++) {
+        sentence *list[4];
+        for (int i = 0; i < plan[k][0]; i++) list[i] = &sents[plan[k][1 + i]];
+        make_batch(&b, list, plan[k][0]);
+        const int flags = stateful[k] ? ELMO_EMBED_STATEFUL : 0;
+        float *out = run_batch(ctx, model, &b, flags | (k == 2 ? ELMO_EMBED_KEEP_BOUNDARIES : 0), &n_out);
+        pos = 0;
+        for (int i = 0; i < plan[k][0]; i++) {
+            static double expect[5 * 12 * 2 * 64];
+            ref_sentence(&r, list[i]->bytes, list[i]->offsets, list[i]->n, stateful[k] ? &slots[i] : NULL, expect);
+            snprintf(what, sizeof what, "%s: stateful batch %d row %d", label, k, i);
+            compare_sentence(what, &r, out, &pos, expect, list[i]->n, k == 2);
+        }
+        free(out);
+    }
+    /* After a reset, stateful equals stateless. */
+    elmo_context_reset_state(ctx);
+    make_batch(&b, all, 3);
+    float *out = run_batch(ctx, model, &b, ELMO_EMBED_STATEFUL, &n_out);
+    pos = 0;
+    for (int i = 0; i < 3; i++) {
+        snprintf(what, sizeof what, "%s: stateful after reset, row %d", label, i);
+        compare_sentence(what, &r, out, &pos, ref[i], sents[i].n, 0);
+    }
+    free(out);
+
+    elmo_context_free(ctx);
+    elmo_model_free(model);
+    test_model_free(&tm);
+}
+
+/* Bad arguments are refused with INVALID_ARGUMENT and leave the context usable. */
+static void test_invalid_arguments(void) {
+    test_model_spec spec = {.char_dim = 2, .n_characters = 262, .max_chars = 6, .n_filters = 1,
+                            .filter_width = {2}, .filter_count = {3}, .activation = "relu",
+                            .lstm_dim = 4, .proj_dim = 3, .n_layers = 1, .cell_clip = -1,
+                            .proj_clip = -1, .seed = 7, .weight_scale = 0.5f};
+    test_model tm;
+    test_model_build(&spec, &tm);
+    elmo_model *model = elmo_model_create();
+    CHECK(elmo_context_create(model) == NULL, "context of an unloaded model");
+    elmo_model_load(model, tm.manifest, tm.manifest_len, tm.weights, tm.weights_len);
+    elmo_context *ctx = elmo_context_create(model);
+    const uint8_t bytes[] = "abcd";
+    const uint32_t offsets[] = {0, 2, 2, 4};
+    const int32_t lengths[] = {1, 2};
+    float out[1000];
+    size_t need = elmo_output_floats(model, lengths, 2, 0);
+    CHECK(need == (size_t)2 * 3 * 6, "output floats %zu", need);
+    CHECK(elmo_output_floats(model, lengths, 2, ELMO_EMBED_KEEP_BOUNDARIES) == (size_t)2 * 7 * 6,
+          "output floats with boundaries");
+
+    elmo_status st = elmo_embed(ctx, bytes, offsets, lengths, 2, 0, out, 1000);
+    CHECK(st == ELMO_STATUS_INVALID_ARGUMENT && strstr(elmo_context_last_error(ctx), "sentence 1 token 0"),
+          "zero-length token: %d %s", st, elmo_context_last_error(ctx));
+    const uint32_t good_offsets[] = {0, 2, 3, 4};
+    st = elmo_embed(ctx, bytes, good_offsets, lengths, 2, 0, out, need - 1);
+    CHECK(st == ELMO_STATUS_INVALID_ARGUMENT && strstr(elmo_context_last_error(ctx), "out"),
+          "out too small: %d %s", st, elmo_context_last_error(ctx));
+    const int32_t negative[] = {1, -2};
+    st = elmo_embed(ctx, bytes, good_offsets, negative, 2, 0, out, 1000);
+    CHECK(st == ELMO_STATUS_INVALID_ARGUMENT, "negative length: %d", st);
+    st = elmo_embed(ctx, bytes, good_offsets, lengths, -1, 0, out, 1000);
+    CHECK(st == ELMO_STATUS_INVALID_ARGUMENT, "negative n_sentences: %d", st);
+    st = elmo_embed(ctx, bytes, NULL, lengths, 2, 0, out, 1000);
+    CHECK(st == ELMO_STATUS_INVALID_ARGUMENT, "NULL offsets: %d", st);
+    st = elmo_embed(ctx, bytes, good_offsets, lengths, 2, 64, out, 1000);
+    CHECK(st == ELMO_STATUS_INVALID_ARGUMENT, "unknown flag: %d", st);
+    st = elmo_embed(NULL, bytes, good_offsets, lengths, 2, 0, out, 1000);
+    CHECK(st == ELMO_STATUS_INVALID_ARGUMENT, "NULL context: %d", st);
+
+    /* Still works, and an empty batch or an empty sentence is fine. */
+    st = elmo_embed(ctx, bytes, good_offsets, lengths, 2, 0, out, need);
+    CHECK(st == ELMO_STATUS_OK, "after errors: %s", elmo_context_last_error(ctx));
+    st = elmo_embed(ctx, bytes, good_offsets, lengths, 0, 0, out, 0);
+    CHECK(st == ELMO_STATUS_OK, "empty batch: %s", elmo_context_last_error(ctx));
+    const int32_t empty[] = {0};
+    st = elmo_embed(ctx, bytes, good_offsets, empty, 1, ELMO_EMBED_STATEFUL, NULL, 0);
+    CHECK(st == ELMO_STATUS_OK, "empty sentence, no output: %s", elmo_context_last_error(ctx));
+
+    /* A failed reload makes the context refuse instead of misreading. */
+    CHECK(elmo_model_load(model, "{", 1, tm.weights, tm.weights_len) == ELMO_STATUS_INVALID_CONFIG, "bad reload");
+    st = elmo_embed(ctx, bytes, good_offsets, lengths, 2, 0, out, need);
+    CHECK(st == ELMO_STATUS_NOT_LOADED, "context after a failed reload: %d", st);
+    CHECK(elmo_output_floats(model, lengths, 2, 0) == 0, "output floats of an unloaded model");
+    elmo_context_free(ctx);
+    elmo_model_free(model);
+    test_model_free(&tm);
+}
+
+int main(void) {
+    /* Clips that bite, two highways, relu, skip connections, max_chars 12. */
+    test_model_spec base = {.char_dim = 3, .n_characters = 262, .max_chars = 12, .n_filters = 3,
+                            .filter_width = {1, 2, 3}, .filter_count = {3, 5, 7}, .n_highway = 2,
+                            .activation = "relu", .lstm_dim = 8, .proj_dim = 6, .n_layers = 2,
+                            .cell_clip = 0.3, .proj_clip = 0.25, .use_skip_connections = 1,
+                            .seed = 1, .weight_scale = 0.6f};
+    test_model_case("relu/2 highway/2 layers/skip/clips", &base);
+
+    /* tanh, no highway, one layer, no skip, no clips, odd filter counts, a wide filter. */
+    test_model_spec tanh_spec = {.char_dim = 4, .n_characters = 262, .max_chars = 9, .n_filters = 2,
+                                 .filter_width = {1, 9}, .filter_count = {5, 3}, .activation = "tanh",
+                                 .lstm_dim = 5, .proj_dim = 7, .n_layers = 1, .cell_clip = -1,
+                                 .proj_clip = -1, .seed = 2, .weight_scale = 0.5f};
+    test_model_case("tanh/no highway/1 layer", &tanh_spec);
+
+    /* Three layers with skip connections; identity projection (F == P). */
+    test_model_spec identity = {.char_dim = 2, .n_characters = 262, .max_chars = 7, .n_filters = 2,
+                                .filter_width = {1, 3}, .filter_count = {4, 5}, .n_highway = 2,
+                                .activation = "relu", .lstm_dim = 9, .proj_dim = 9, .n_layers = 3,
+                                .cell_clip = 1.0, .proj_clip = 0.5, .use_skip_connections = 1,
+                                .omit_proj = 1, .seed = 3, .weight_scale = 0.4f};
+    test_model_case("identity proj/3 layers/skip", &identity);
+
+    /* Defaults: no max_characters_per_token (50), no activation (tanh), 261+1 chars. */
+    test_model_spec defaults = {.char_dim = 2, .n_characters = 263, .n_filters = 3,
+                                .filter_width = {1, 2, 5}, .filter_count = {1, 3, 2}, .n_highway = 1,
+                                .lstm_dim = 6, .proj_dim = 4, .n_layers = 2, .cell_clip = 3,
+                                .proj_clip = 3, .seed = 4, .weight_scale = 0.7f};
+    test_model_case("defaults/max_chars 50", &defaults);
+
+    test_invalid_arguments();
+    return test_report("test_forward");
+}

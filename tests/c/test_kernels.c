@@ -1,0 +1,96 @@
+/*
+ * test_kernels.c — every GEMM kernel against the scalar spec on edge shapes:
+ * m = 1..9 (partial 4-row tiles), n around the 8- and 4-column blocks
+ * (1, 3, 4, 7, 8, 9, 17, 129), k from 1 to 129, strided operands, with and
+ * without bias and accumulation. gemm.h promises the same summation order in
+ * every kernel, so results must agree bit for bit.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/gemm.h"
+#include "test_util.h"
+
+static float random_float(uint32_t *state) {
+    *state = *state * 1664525u + 1013904223u;
+    return (float)((*state >> 8) & 0xFFFFFF) / 8388608.0f - 1.0f;
+}
+
+static void fill(float *x, size_t n, uint32_t *rng) {
+    for (size_t i = 0; i < n; i++) x[i] = random_float(rng);
+}
+
+/* Runs kernel and the scalar spec on the same inputs; returns 1 if they agree
+ * everywhere, including the padding columns of C that must stay untouched. */
+static int agrees(elmo_f32_gemm_fn kernel, size_t m, size_t n, size_t k, int with_bias, int accumulate,
+                  uint32_t *rng, char *where, size_t where_size) {
+    const size_t lda = k + 3, ldb = n + 5, ldc = n + 2; /* strides wider than the rows */
+    float *a = malloc(m * lda * sizeof(float)), *b = malloc(k * ldb * sizeof(float));
+    float *bias = malloc(n * sizeof(float));
+    float *want = malloc(m * ldc * sizeof(float)), *got = malloc(m * ldc * sizeof(float));
+    fill(a, m * lda, rng);
+    fill(b, k * ldb, rng);
+    fill(bias, n, rng);
+    fill(want, m * ldc, rng);
+    memcpy(got, want, m * ldc * sizeof(float));
+    elmo_f32_gemm__scalar(m, n, k, a, lda, b, ldb, with_bias ? bias : NULL, want, ldc, accumulate);
+    kernel(m, n, k, a, lda, b, ldb, with_bias ? bias : NULL, got, ldc, accumulate);
+    int ok = 1;
+    for (size_t i = 0; i < m * ldc && ok; i++) {
+        if (memcmp(&got[i], &want[i], sizeof(float)) != 0) {
+            snprintf(where, where_size, "C[%zu][%zu] = %.9g, scalar %.9g", i / ldc, i % ldc, got[i], want[i]);
+            ok = 0;
+        }
+    }
+    free(a);
+    free(b);
+    free(bias);
+    free(want);
+    free(got);
+    return ok;
+}
+
+static void sweep(const char *name, elmo_f32_gemm_fn kernel) {
+    static const size_t ns[] = {1, 3, 4, 7, 8, 9, 17, 129};
+    static const size_t ks[] = {1, 2, 3, 4, 17, 129};
+    uint32_t rng = 12345;
+    char where[128];
+    for (size_t m = 1; m <= 9; m++)
+        for (size_t ni = 0; ni < sizeof ns / sizeof *ns; ni++)
+            for (size_t ki = 0; ki < sizeof ks / sizeof *ks; ki++)
+                for (int variant = 0; variant < 4; variant++) {
+                    const int with_bias = variant & 1, accumulate = variant >> 1;
+                    const int ok = agrees(kernel, m, ns[ni], ks[ki], with_bias, accumulate, &rng, where,
+                                          sizeof where);
+                    CHECK(ok, "%s m=%zu n=%zu k=%zu bias=%d accumulate=%d: %s", name, m, ns[ni], ks[ki],
+                          with_bias, accumulate, where);
+                }
+}
+
+/* The scalar spec itself, against sums written out by hand. */
+static void test_scalar_spec(void) {
+    const float a[2 * 3] = {1, 2, 3, 4, 5, 6};     /* (2, 3) */
+    const float b[3 * 2] = {1, -1, 0.5f, 2, -2, 0}; /* (3, 2) */
+    const float bias[2] = {10, 20};
+    float c[2 * 2] = {100, 200, 300, 400};
+    elmo_f32_gemm__scalar(2, 2, 3, a, 3, b, 2, bias, c, 2, 1);
+    /* row 0: 1*1 + 2*0.5 + 3*-2 = -4, 1*-1 + 2*2 + 0 = 3; row 1: 4 + 2.5 - 12 = -5.5, -4 + 10 = 6 */
+    const float want[4] = {100 + 10 - 4, 200 + 20 + 3, 300 + 10 - 5.5f, 400 + 20 + 6};
+    for (int i = 0; i < 4; i++) CHECK(c[i] == want[i], "scalar C[%d] = %g, want %g", i, c[i], want[i]);
+    elmo_f32_gemm__scalar(2, 2, 3, a, 3, b, 2, NULL, c, 2, 0);
+    CHECK(c[0] == -4 && c[1] == 3 && c[2] == -5.5f && c[3] == 6, "scalar without bias or accumulate");
+}
+
+int main(void) {
+    test_scalar_spec();
+#if ELMO_HAVE_WASMSIMD
+    sweep("elmo_f32_gemm_4x8__wasmsimd", elmo_f32_gemm_4x8__wasmsimd);
+#else
+    CHECK(0, "built without wasm SIMD intrinsics (install libsimde-dev): the SIMD kernel is untested");
+#endif
+    /* The dispatched kernel is the one model code runs. */
+    sweep(elmo_f32_gemm_name(), elmo_f32_gemm);
+    printf("dispatched kernel: %s\n", elmo_f32_gemm_name());
+    return test_report("test_kernels");
+}
