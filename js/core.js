@@ -4,14 +4,16 @@
  * every allocation it makes here (see `HeapAllocations`).
  */
 import { hasWasmSimd, isNode } from './runtime.js';
+import { absoluteUrl, hasScheme } from './sources.js';
 
 /** @typedef {'simd' | 'scalar'} WasmFlavor */
 
 /**
  * @typedef {object} CoreOptions
  * @property {boolean} [simd] force (true) or refuse (false) the SIMD build; default: detect
- * @property {string | URL} [wasmUrl] where the .wasm file is (default: next to this module,
- *   `wasm/elmo-simd.wasm` or `wasm/elmo-scalar.wasm`)
+ * @property {string | URL} [wasmUrl] the .wasm file, or a folder (ending in `/`) holding
+ *   `elmo-simd.wasm` and `elmo-scalar.wasm`; relative to the page (in Node: a path).
+ *   Default: `wasm/` next to this module
  * @property {ArrayBuffer | Uint8Array} [wasmBinary] the module's bytes, already fetched
  */
 
@@ -39,17 +41,35 @@ export class ElmoError extends Error {
 }
 
 /**
- * @param {URL} url
- * @returns {Promise<Uint8Array | ArrayBuffer>}
+ * @param {CoreOptions} options
+ * @param {WasmFlavor} flavor
+ * @returns {string | URL} a URL, or in Node a path on disk
  */
-async function fetchWasmBytes(url) {
-  if (isNode && url.protocol === 'file:') {
+function wasmLocation(options, flavor) {
+  const file = `elmo-${flavor}.wasm`;
+  if (options.wasmUrl === undefined) return new URL(`./wasm/${file}`, import.meta.url);
+  let where = String(options.wasmUrl);
+  if (where.endsWith('/')) where += file;
+  return isNode && !hasScheme(where) ? where : absoluteUrl(where);
+}
+
+/**
+ * @param {string | URL} where
+ * @param {WebAssembly.Imports} imports
+ * @returns {Promise<WebAssembly.Instance>}
+ */
+async function instantiateFrom(where, imports) {
+  if (isNode && (typeof where === 'string' || where.protocol === 'file:')) {
     const { readFile } = await import('node:fs/promises');
-    return readFile(url);
+    return (await WebAssembly.instantiate(await readFile(where), imports)).instance;
   }
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`cannot fetch ${url}: HTTP ${response.status}`);
-  return response.arrayBuffer();
+  const response = await fetch(where);
+  if (!response.ok) throw new Error(`cannot fetch ${where}: HTTP ${response.status}`);
+  // Compiles while downloading where the server says application/wasm.
+  if (response.headers.get('content-type') === 'application/wasm') {
+    return (await WebAssembly.instantiateStreaming(response, imports)).instance;
+  }
+  return (await WebAssembly.instantiate(await response.arrayBuffer(), imports)).instance;
 }
 
 /** One instance of the wasm module: its memory and its C functions. */
@@ -76,14 +96,13 @@ export class Core {
     const simd = options.simd ?? hasWasmSimd();
     /** @type {WasmFlavor} */
     const flavor = simd ? 'simd' : 'scalar';
-    const bytes =
-      options.wasmBinary ??
-      (await fetchWasmBytes(new URL(options.wasmUrl ?? `./wasm/elmo-${flavor}.wasm`, import.meta.url)));
     const imports = {
       // Views are re-read lazily (see u8()), so growth needs no work here.
       env: { emscripten_notify_memory_growth() {} },
     };
-    const { instance } = await WebAssembly.instantiate(bytes, imports);
+    const instance = options.wasmBinary
+      ? (await WebAssembly.instantiate(options.wasmBinary, imports)).instance
+      : await instantiateFrom(wasmLocation(options, flavor), imports);
     const core = new Core(instance, flavor);
     core.fn._initialize?.();
     return core;

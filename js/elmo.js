@@ -152,6 +152,15 @@ export class Elmo {
     }
   }
 
+  /**
+   * Size of this instance's wasm memory in bytes. Wasm memory only grows, so an
+   * unchanged value across many calls shows they leave nothing allocated.
+   * @returns {number}
+   */
+  get wasmMemoryBytes() {
+    return this.#live().memory.buffer.byteLength;
+  }
+
   /** Forgets the state kept by stateful calls: every batch row starts from zeros again. */
   resetState() {
     this.#live().fn.elmo_context_reset_state(this.#ctx);

@@ -2,15 +2,18 @@
  * Streams a model's shards straight into one wasm allocation: the weight
  * region is sized from the manifest and allocated once, and every chunk is
  * copied to its final place as it arrives — no whole-shard or whole-model
- * buffer on the way.
+ * buffer on the way. Shards are read concurrently, retried on network errors,
+ * hash-checked, and (in browsers) kept in the Cache API once verified.
  */
 import { sha256Hex } from './sha256.js';
+import { openShardCache } from './shard-cache.js';
+import { TransientError, responseChunks } from './sources.js';
 
 /**
  * @typedef {object} ProgressEvent
  * @property {'initiate' | 'progress' | 'done' | 'ready'} status
  * @property {string} [file] the shard (absent for 'ready')
- * @property {number} loaded bytes of the whole model loaded so far
+ * @property {number} loaded bytes of the whole model loaded so far: never decreases, never above total
  * @property {number} total bytes of the whole model
  * @property {number} progress loaded / total, in percent
  */
@@ -22,6 +25,12 @@ import { sha256Hex } from './sha256.js';
  * @property {ProgressCallback} [onProgress]
  * @property {AbortSignal} [signal]
  * @property {number} [concurrency] shards read at once (default 4)
+ * @property {number} [retries] further attempts at a shard after a network error or an
+ *   HTTP 5xx/429 answer (default 3)
+ * @property {number} [retryDelay] milliseconds before the first retry, doubled for each
+ *   next one (default 500)
+ * @property {boolean} [cache] keep shards in the browser's Cache API and read them from
+ *   there (default true; no effect without the Cache API, e.g. in Node)
  */
 
 const REGION_ALIGN = 64;
@@ -50,6 +59,60 @@ export class WeightRegion {
 }
 
 /**
+ * @param {unknown} value
+ * @param {string} name
+ * @param {number} min
+ * @param {number} fallback
+ */
+function integerOption(value, name, min, fallback) {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || /** @type {number} */ (value) < min) {
+    throw new RangeError(`${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
+  }
+  return /** @type {number} */ (value);
+}
+
+/**
+ * Refuses, before anything is downloaded, a manifest whose float32 tensors
+ * reach past the bytes its shards hold. (The C core checks every other
+ * property of the tensors, and names what is malformed.)
+ * @param {import('./manifest.js').Manifest} manifest
+ */
+function checkTensorsFit({ weights }) {
+  for (const t of Array.isArray(weights.tensors) ? weights.tensors : []) {
+    const /** @type {any} */ tensor = t;
+    if (tensor?.dtype !== 'float32' || !Array.isArray(tensor.shape) || !Number.isSafeInteger(tensor.offset)) continue;
+    const end = tensor.offset + 4 * tensor.shape.reduce((/** @type {number} */ a, /** @type {number} */ b) => a * b, 1);
+    if (tensor.offset < 0 || !(end <= weights.byteLength)) {
+      throw new Error(
+        `manifest.json: tensor ${JSON.stringify(tensor.name)} spans bytes ${tensor.offset}..${end}, ` +
+          `past the ${weights.byteLength} bytes the shards hold`,
+      );
+    }
+  }
+}
+
+/**
+ * @param {number} ms
+ * @param {AbortSignal} signal
+ * @returns {Promise<void>} rejects with the signal's reason if it aborts first
+ */
+function sleep(ms, signal) {
+  signal.throwIfAborted();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
  * @param {import('./core.js').Core} core
  * @param {import('./manifest.js').Manifest} manifest
  * @param {import('./sources.js').ModelSource} source
@@ -57,27 +120,38 @@ export class WeightRegion {
  * @returns {Promise<WeightRegion>}
  */
 export async function loadWeights(core, manifest, source, options = {}) {
+  checkTensorsFit(manifest);
+  const concurrency = integerOption(options.concurrency, 'concurrency', 1, 4);
+  const retries = integerOption(options.retries, 'retries', 0, 3);
+  const retryDelay = integerOption(options.retryDelay, 'retryDelay', 0, 500);
   const { onProgress } = options;
   // One failing shard stops the others before the region is freed under them.
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
+  signal.throwIfAborted();
+  const cache = source.urlOf ? await openShardCache(options.cache ?? true) : null;
   const total = manifest.weights.byteLength;
   const { shardBytes } = manifest.weights;
   const region = new WeightRegion(core, total);
-  let loaded = 0;
-  /** @param {Omit<ProgressEvent, 'loaded' | 'total' | 'progress'>} event */
-  const report = (event) =>
-    onProgress?.({ ...event, loaded, total, progress: total ? (100 * loaded) / total : 100 });
 
-  /** @param {number} index */
-  async function loadShard(index) {
+  // A retried shard rewrites its bytes from its start; it adds to `loaded`
+  // only past the most it had written before.
+  const highWater = new Float64Array(manifest.shards.length);
+  let loaded = 0;
+  /** @param {'initiate' | 'progress' | 'done'} status @param {string} file */
+  const report = (status, file) =>
+    onProgress?.({ status, file, loaded, total, progress: total ? (100 * loaded) / total : 100 });
+
+  /**
+   * Writes one shard's chunks at its place, then checks its size and hash.
+   * @param {number} index
+   * @param {AsyncIterable<Uint8Array>} chunks
+   */
+  async function fill(index, chunks) {
     const shard = manifest.shards[index];
     const start = region.ptr + index * shardBytes;
-    signal.throwIfAborted();
-    report({ status: 'initiate', file: shard.path });
     let written = 0;
-    for await (const chunk of source.readChunks(shard.path, signal)) {
+    for await (const chunk of chunks) {
       signal.throwIfAborted();
       if (written + chunk.byteLength > shard.byteLength) {
         throw new Error(`${shard.path}: larger than the ${shard.byteLength} bytes the manifest gives`);
@@ -86,8 +160,11 @@ export async function loadWeights(core, manifest, source, options = {}) {
       // concurrent call on the same core could.
       core.u8().set(chunk, start + written);
       written += chunk.byteLength;
-      loaded += chunk.byteLength;
-      report({ status: 'progress', file: shard.path });
+      if (written > highWater[index]) {
+        loaded += written - highWater[index];
+        highWater[index] = written;
+        report('progress', shard.path);
+      }
     }
     if (written !== shard.byteLength) {
       throw new Error(`${shard.path}: truncated, ${written} of ${shard.byteLength} bytes`);
@@ -96,7 +173,56 @@ export async function loadWeights(core, manifest, source, options = {}) {
     if (digest !== shard.sha256) {
       throw new Error(`${shard.path}: sha256 mismatch (expected ${shard.sha256}, got ${digest})`);
     }
-    report({ status: 'done', file: shard.path });
+  }
+
+  /** @param {number} index @returns {Promise<boolean>} whether the cache had the shard, intact */
+  async function fillFromCache(index) {
+    const { path, sha256 } = manifest.shards[index];
+    const url = /** @type {(name: string) => string} */ (source.urlOf)(path);
+    const cached = await cache?.match(url, sha256);
+    if (!cached) return false;
+    try {
+      await fill(index, responseChunks(cached, path, signal));
+      return true;
+    } catch {
+      signal.throwIfAborted();
+      await cache?.delete(url, sha256); // damaged in storage: fetch it again
+      return false;
+    }
+  }
+
+  /** @param {number} index */
+  async function fillFromSource(index) {
+    const { path } = manifest.shards[index];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fill(index, source.readChunks(path, signal));
+      } catch (error) {
+        signal.throwIfAborted();
+        if (!(error instanceof TransientError)) throw error;
+        if (attempt > retries) {
+          throw new Error(`${path}: ${error.message} (gave up after ${attempt} attempts)`, { cause: error });
+        }
+        await sleep(retryDelay * 2 ** (attempt - 1), signal);
+      }
+    }
+  }
+
+  /** @param {number} index */
+  async function loadShard(index) {
+    const { path, sha256, byteLength } = manifest.shards[index];
+    signal.throwIfAborted();
+    report('initiate', path);
+    if (!(cache && (await fillFromCache(index)))) {
+      await fillFromSource(index);
+      if (cache && source.urlOf) {
+        const start = region.ptr + index * shardBytes;
+        const bytes = () => core.u8().subarray(start, start + byteLength);
+        // A full or unavailable cache costs the next visit a download, not this load.
+        await cache.put(source.urlOf(path), sha256, bytes, signal).catch(() => signal.throwIfAborted());
+      }
+    }
+    report('done', path);
   }
 
   let next = 0;

@@ -10,26 +10,104 @@ import { isNode } from './runtime.js';
  * @property {string} location for messages: the URL or folder
  * @property {(name: string, signal?: AbortSignal) => Promise<string>} readText
  * @property {(name: string, signal?: AbortSignal) => AsyncIterable<Uint8Array>} readChunks
+ * @property {(name: string) => string} [urlOf] a file's absolute URL (HTTP sources only:
+ *   what the browser cache keys shards by)
  */
+
+/**
+ * A failed read that may succeed if tried again: a network error or an HTTP
+ * 5xx / 429 answer. Other failures (404, a bad hash) are final.
+ */
+export class TransientError extends Error {
+  /**
+   * @param {string} message
+   * @param {unknown} [cause]
+   */
+  constructor(message, cause) {
+    super(message, { cause });
+    this.name = 'TransientError';
+  }
+}
+
+/** @param {string} text */
+export const hasScheme = (text) => /^[a-z][a-z0-9+.-]*:/i.test(text);
+
+/**
+ * An absolute URL; a relative one is taken from the page (or the worker's script).
+ * @param {string | URL} where
+ * @returns {URL}
+ */
+export function absoluteUrl(where) {
+  if (where instanceof URL || hasScheme(where)) return new URL(String(where));
+  if (typeof location !== 'undefined') return new URL(where, location.href);
+  throw new TypeError(`${where}: a relative URL needs a page to resolve against`);
+}
 
 /**
  * @param {string | URL} base
  * @returns {URL} the base with a trailing slash, so file names resolve inside it
  */
 function directoryUrl(base) {
-  const url = new URL(String(base), typeof location !== 'undefined' ? location.href : undefined);
+  const url = absoluteUrl(base);
   if (!url.pathname.endsWith('/')) url.pathname += '/';
   return url;
 }
 
 /**
+ * Aborts pass through as the signal's reason; other errors become
+ * `TransientError`s naming the URL.
+ * @template T
+ * @param {() => Promise<T>} step
+ * @param {string} what
+ * @param {AbortSignal | undefined} signal
+ * @returns {Promise<T>}
+ */
+async function networkStep(step, what, signal) {
+  try {
+    return await step();
+  } catch (error) {
+    signal?.throwIfAborted();
+    throw new TransientError(`${what}: ${/** @type {Error} */ (error)?.message ?? error}`, error);
+  }
+}
+
+/**
  * @param {URL} url
  * @param {AbortSignal | undefined} signal
+ * @returns {Promise<Response>}
  */
 async function fetchOk(url, signal) {
-  const response = await fetch(url, { signal });
-  if (!response.ok) throw new Error(`${url.href}: HTTP ${response.status} ${response.statusText}`);
-  return response;
+  const response = await networkStep(() => fetch(url, { signal }), url.href, signal);
+  if (response.ok) return response;
+  const message = `${url.href}: HTTP ${response.status} ${response.statusText}`.trimEnd();
+  await response.body?.cancel().catch(() => {});
+  throw response.status >= 500 || response.status === 429 ? new TransientError(message) : new Error(message);
+}
+
+/**
+ * A response body, chunk by chunk; stopping early cancels the body.
+ * @param {Response} response
+ * @param {string} what names the file in messages
+ * @param {AbortSignal} [signal]
+ * @returns {AsyncGenerator<Uint8Array>}
+ */
+export async function* responseChunks(response, what, signal) {
+  if (!response.body) throw new Error(`${what}: the response has no body`);
+  const reader = response.body.getReader();
+  let finished = false;
+  try {
+    for (;;) {
+      const { done, value } = await networkStep(() => reader.read(), what, signal);
+      if (done) {
+        finished = true;
+        return;
+      }
+      yield value;
+    }
+  } finally {
+    if (!finished) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
 }
 
 /**
@@ -38,24 +116,17 @@ async function fetchOk(url, signal) {
  */
 export function httpSource(baseUrl) {
   const base = directoryUrl(baseUrl);
+  /** @param {string} name */
+  const urlOf = (name) => new URL(name, base).href;
   return {
     location: base.href,
+    urlOf,
     async readText(name, signal) {
-      return (await fetchOk(new URL(name, base), signal)).text();
+      const response = await fetchOk(new URL(urlOf(name)), signal);
+      return networkStep(() => response.text(), urlOf(name), signal);
     },
     async *readChunks(name, signal) {
-      const response = await fetchOk(new URL(name, base), signal);
-      if (!response.body) throw new Error(`${name}: the response has no body`);
-      const reader = response.body.getReader();
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) return;
-          yield value;
-        }
-      } finally {
-        reader.releaseLock();
-      }
+      yield* responseChunks(await fetchOk(new URL(urlOf(name)), signal), urlOf(name), signal);
     },
   };
 }
@@ -94,7 +165,7 @@ export async function openModelSource(where) {
       const { fileURLToPath } = await import('node:url');
       return fileSource(fileURLToPath(text));
     }
-    if (!/^[a-z][a-z0-9+.-]*:/i.test(text)) return fileSource(text);
+    if (!hasScheme(text)) return fileSource(text);
   }
   return httpSource(where);
 }
