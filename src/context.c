@@ -29,7 +29,7 @@ typedef struct elmo_run_state {
     int32_t *seq_len;       /* (S) tokens + 2 boundaries */
     size_t *seq_start;      /* (S) first position of each sentence */
     size_t *out_start;      /* (S) first float of each sentence in out */
-    float *encoder_scratch; /* elmo_token_encoder_scratch_floats() */
+    float *encoder_scratch; /* elmo_token_encoder_scratch_floats(T) */
     float *features;        /* (T, F) */
     float *highway;         /* (2, T, F) */
     float *tok;             /* (T, P) layer 0 */
@@ -45,6 +45,7 @@ struct elmo_context {
     const elmo_model *model;
     uint32_t model_generation;
     elmo_run_state run;
+    float *pad_conv; /* (F) the char CNN of an all-PAD window, elmo_token_encoder_pad_windows() */
     /* Kept LSTM state per batch slot, slot-major:
      * [slot][layer][direction] { h (P), c (H) }. */
     float *kept;
@@ -96,6 +97,16 @@ elmo_context *elmo_context_create(const elmo_model *model) {
     if (!ctx) return NULL;
     ctx->model = model;
     ctx->model_generation = model->generation;
+    const elmo_hparams *hp = &model->hp;
+    float *scratch = malloc(elmo_token_encoder_pad_scratch_floats(hp) * sizeof(float));
+    ctx->pad_conv = malloc((size_t)hp->n_cnn_features * sizeof(float));
+    if (!scratch || !ctx->pad_conv) {
+        free(scratch);
+        elmo_context_free(ctx);
+        return NULL;
+    }
+    elmo_token_encoder_pad_windows(hp, &model->w, scratch, ctx->pad_conv);
+    free(scratch);
     return ctx;
 }
 
@@ -105,6 +116,7 @@ void elmo_context_free(elmo_context *ctx) {
     free(ctx->run.ints);
     free(ctx->run.sizes);
     free(ctx->kept);
+    free(ctx->pad_conv);
     free(ctx);
 }
 
@@ -142,7 +154,7 @@ static float *carve(carver *cv, size_t n) {
 
 static void carve_floats(const elmo_hparams *hp, size_t T, size_t S, elmo_run_state *rs, carver *cv) {
     const size_t F = (size_t)hp->n_cnn_features, P = (size_t)hp->proj_dim, H = (size_t)hp->lstm_dim;
-    rs->encoder_scratch = carve(cv, elmo_token_encoder_scratch_floats(hp));
+    rs->encoder_scratch = carve(cv, elmo_token_encoder_scratch_floats(hp, T));
     rs->features = carve(cv, mul_sat(T, F));
     rs->highway = carve(cv, hp->n_highway > 0 ? mul_sat(2 * T, F) : 0);
     rs->tok = carve(cv, mul_sat(T, P));
@@ -351,7 +363,8 @@ elmo_status elmo_embed(elmo_context *ctx, const uint8_t *token_bytes, const uint
 
     plan_batch(hp, sentence_lengths, S, keep, rs);
     fill_char_ids(hp, token_bytes, token_offsets, S, rs);
-    elmo_encode_tokens(hp, w, rs->char_ids, T, rs->encoder_scratch, rs->features, rs->highway, rs->tok);
+    elmo_encode_tokens(hp, w, ctx->pad_conv, rs->char_ids, T, rs->encoder_scratch, rs->features, rs->highway,
+                       rs->tok);
     write_layer(hp, rs, S, keep, 0, rs->tok, rs->tok, out);
 
     const elmo_batch_layout layout = {S, T, rs->order, rs->seq_len, rs->seq_start};

@@ -185,15 +185,19 @@ static elmo_status read_lstm(const json_value *lstm, elmo_hparams *hp, char *err
     return ELMO_STATUS_OK;
 }
 
+/* Columns of a GEMM weight as stored: padded to whole 8-column panels (kernels/gemm.h). */
+static uint64_t panel_cols(uint64_t n) { return (n + 7) / 8 * 8; }
+
 uint64_t elmo_hparams_param_count(const elmo_hparams *hp) {
     uint64_t d = (uint64_t)hp->char_dim, F = (uint64_t)hp->n_cnn_features;
     uint64_t P = (uint64_t)hp->proj_dim, H = (uint64_t)hp->lstm_dim;
     uint64_t total = (uint64_t)hp->n_characters * d;
     for (int32_t i = 0; i < hp->n_filters; i++)
-        total += ((uint64_t)hp->filter_width[i] * d + 1) * (uint64_t)hp->filter_count[i];
-    total += (uint64_t)hp->n_highway * 2 * (F * F + F);
-    total += F * P + P;
-    total += (uint64_t)hp->n_layers * 2 * (2 * P * 4 * H + 4 * H + H * P);
+        total += (uint64_t)hp->filter_width[i] * d * panel_cols((uint64_t)hp->filter_count[i]) +
+                 (uint64_t)hp->filter_count[i];
+    total += (uint64_t)hp->n_highway * 2 * (F * panel_cols(F) + F);
+    total += F * panel_cols(P) + P;
+    total += (uint64_t)hp->n_layers * 2 * (2 * P * panel_cols(4 * H) + 4 * H + H * panel_cols(P));
     return total; /* each term < 2^60 given the limits, and there are few */
 }
 

@@ -49,8 +49,9 @@ typedef struct elmo_hparams {
 elmo_status elmo_hparams_read(const json_value *options, elmo_hparams *hp, char *err,
                               size_t err_size);
 
-/* Total float count of all weights the hparams imply (proj counted even when
- * it may be absent); never overflows given the limits above. */
+/* Total float count of all weights the hparams imply, as stored (GEMM weights
+ * padded to whole panels; proj counted even when it may be absent); never
+ * overflows given the limits above. */
 uint64_t elmo_hparams_param_count(const elmo_hparams *hp);
 
 #endif /* ELMO_HPARAMS_H */

@@ -10,6 +10,10 @@
 #include <string.h>
 
 #include "json.h"
+#include "kernels/gemm.h"
+
+/* Tensor offsets in the weight region (models/FORMAT.md). */
+#define ELMO_TENSOR_ALIGN 64
 
 /* One tensor the options call for. */
 typedef struct tensor_spec {
@@ -17,6 +21,7 @@ typedef struct tensor_spec {
     int32_t rank;
     int32_t shape[2];
     const float **slot; /* where the mapped pointer goes */
+    int packed;         /* a GEMM weight, stored in panels (kernels/gemm.h) */
     int optional;       /* proj/W and proj/b when F == P */
     int found;
     size_t offset, bytes;
@@ -37,6 +42,8 @@ static elmo_status set_error(elmo_model *model, elmo_status status, const char *
 
 static void add_spec(tensor_table *t, const char *name, int32_t rank, int32_t d0, int32_t d1,
                      const float **slot, int optional) {
+    /* Every matrix but the char embedding (a lookup table) is a GEMM weight. */
+    const int packed = rank == 2 && strcmp(name, "char_embed") != 0;
     tensor_spec *s = &t->specs[t->count++];
     memset(s, 0, sizeof *s);
     snprintf(s->name, sizeof s->name, "%s", name);
@@ -44,6 +51,7 @@ static void add_spec(tensor_table *t, const char *name, int32_t rank, int32_t d0
     s->shape[0] = d0;
     s->shape[1] = d1;
     s->slot = slot;
+    s->packed = packed;
     s->optional = optional;
 }
 
@@ -169,22 +177,32 @@ static elmo_status read_tensor_entry(elmo_model *model, tensor_table *t, const j
                          s->name, want, got);
     }
 
+    const json_value *layout = json_object_get(entry, "layout");
+    const int is_panels = layout && layout->type == JSON_STRING && layout->u.string.len == 7 &&
+                          strcmp(layout->u.string.chars, "panels8") == 0;
+    if (s->packed ? !is_panels : layout != NULL)
+        return set_error(model, ELMO_STATUS_INVALID_WEIGHTS,
+                         s->packed ? "tensor \"%s\": layout must be \"panels8\" (a GEMM weight; re-convert the model)"
+                                   : "tensor \"%s\": layout must be absent (row-major)",
+                         s->name);
+
     const json_value *offset = json_object_get(entry, "offset");
     if (!offset || offset->type != JSON_NUMBER || !offset->u.number.is_integer ||
         offset->u.number.value < 0)
         return set_error(model, ELMO_STATUS_INVALID_WEIGHTS,
                          "tensor \"%s\": offset must be an integer >= 0", s->name);
     /* Shapes are bounded by the hparams limits, so bytes fits in size_t. */
-    size_t bytes = (size_t)s->shape[0] * (s->rank == 2 ? (size_t)s->shape[1] : 1) * sizeof(float);
+    const size_t rows = (size_t)s->shape[0], cols = s->rank == 2 ? (size_t)s->shape[1] : 1;
+    const size_t bytes = (s->packed ? elmo_packed_floats(rows, cols) : rows * cols) * sizeof(float);
     double off = offset->u.number.value;
     /* Below 2^53 the double is exact and converts to size_t safely. */
     if (off >= 9007199254740992.0 || off > (double)weights_len || (size_t)off > weights_len || bytes > weights_len - (size_t)off)
         return set_error(model, ELMO_STATUS_INVALID_WEIGHTS,
                          "tensor \"%s\": bytes [%.17g, %.17g) lie beyond the %zu-byte weights buffer",
                          s->name, off, off + (double)bytes, weights_len);
-    if ((size_t)off % sizeof(float) != 0)
+    if ((size_t)off % ELMO_TENSOR_ALIGN != 0)
         return set_error(model, ELMO_STATUS_INVALID_WEIGHTS,
-                         "tensor \"%s\": offset %zu is not a multiple of 4", s->name, (size_t)off);
+                         "tensor \"%s\": offset %zu is not a multiple of %d", s->name, (size_t)off, ELMO_TENSOR_ALIGN);
     s->found = 1;
     s->offset = (size_t)off;
     s->bytes = bytes;
@@ -231,10 +249,11 @@ static elmo_status check_header(elmo_model *model, const json_value *root) {
     if (root->type != JSON_OBJECT)
         return set_error(model, ELMO_STATUS_INVALID_CONFIG, "manifest must be a JSON object");
     const json_value *format = json_object_get(root, "format");
-    if (format && (format->type != JSON_STRING || strcmp(format->u.string.chars, "elmo-wasm-model") != 0))
+    if (format && (format->type != JSON_STRING || format->u.string.len != 15 ||
+                   strcmp(format->u.string.chars, "elmo-wasm-model") != 0))
         return set_error(model, ELMO_STATUS_INVALID_CONFIG, "manifest format must be \"elmo-wasm-model\"");
     const json_value *version = json_object_get(root, "version");
-    if (version && (version->type != JSON_NUMBER || version->u.number.value != 1))
+    if (version && (version->type != JSON_NUMBER || !version->u.number.is_integer || version->u.number.value != 1))
         return set_error(model, ELMO_STATUS_INVALID_CONFIG, "manifest version must be 1");
     return ELMO_STATUS_OK;
 }
@@ -251,11 +270,17 @@ static elmo_status load_parsed(elmo_model *model, const json_value *root, const 
     const json_value *tensors = json_object_get(weights_obj, "tensors");
     if (!tensors || tensors->type != JSON_ARRAY)
         return set_error(model, ELMO_STATUS_INVALID_WEIGHTS, "manifest weights.tensors must be a list");
+    /* The region is what byteLength says (the buffer may be longer); tensors must lie inside it. */
     const json_value *byte_length = json_object_get(weights_obj, "byteLength");
-    if (byte_length && (byte_length->type != JSON_NUMBER || byte_length->u.number.value > (double)weights_len))
-        return set_error(model, ELMO_STATUS_INVALID_WEIGHTS,
-                         "weights.byteLength says more bytes than the %zu-byte weights buffer has",
-                         weights_len);
+    if (byte_length) {
+        if (byte_length->type != JSON_NUMBER || !byte_length->u.number.is_integer || byte_length->u.number.value < 0)
+            return set_error(model, ELMO_STATUS_INVALID_WEIGHTS, "weights.byteLength must be an integer >= 0");
+        if (byte_length->u.number.value > (double)weights_len)
+            return set_error(model, ELMO_STATUS_INVALID_WEIGHTS,
+                             "weights.byteLength says more bytes than the %zu-byte weights buffer has",
+                             weights_len);
+        weights_len = (size_t)byte_length->u.number.value;
+    }
 
     tensor_table table;
     if (!build_tensor_table(&model->hp, &model->w, &table))

@@ -2,6 +2,9 @@
  * model.h — the loaded model: hyper-parameters plus weights that are bare
  * pointers into the caller's buffer (llama2.c style; nothing is copied).
  * Internal to the core; the public API is include/elmo.h.
+ *
+ * Every matrix marked "packed" is a GEMM weight in the panel layout of
+ * kernels/gemm.h (the converter packs it once); its shape is the logical one.
  */
 #ifndef ELMO_MODEL_H
 #define ELMO_MODEL_H
@@ -14,25 +17,25 @@
 #define ELMO_ERROR_SIZE 256
 
 typedef struct elmo_highway_weights {
-    const float *w_carry;     /* (F, F), x·W; its sigmoid gates the transform branch */
+    const float *w_carry;     /* (F, F) packed, x·W; its sigmoid gates the transform branch */
     const float *b_carry;     /* (F) */
-    const float *w_transform; /* (F, F) */
+    const float *w_transform; /* (F, F) packed */
     const float *b_transform; /* (F) */
 } elmo_highway_weights;
 
 typedef struct elmo_lstm_weights {
-    const float *w_x;    /* (P, 4H), gate order i, j, f, o */
-    const float *w_h;    /* (P, 4H) recurrent part */
+    const float *w_x;    /* (P, 4H) packed, gate order i, j, f, o */
+    const float *w_h;    /* (P, 4H) packed, recurrent part */
     const float *b;      /* (4H), without the forget bias 1.0 */
-    const float *w_proj; /* (H, P) */
+    const float *w_proj; /* (H, P) packed */
 } elmo_lstm_weights;
 
 typedef struct elmo_weights {
     const float *char_embed;                  /* (C, d), row = shifted char id, row 0 zero */
-    const float *cnn_w[ELMO_MAX_FILTERS];     /* (w_i * d, n_i), row k*d + c = tap k, channel c */
+    const float *cnn_w[ELMO_MAX_FILTERS];     /* (w_i * d, n_i) packed, row k*d + c = tap k, channel c */
     const float *cnn_b[ELMO_MAX_FILTERS];     /* (n_i) */
     elmo_highway_weights highway[ELMO_MAX_HIGHWAY];
-    const float *proj_w;                      /* (F, P), NULL: identity (F == P) */
+    const float *proj_w;                      /* (F, P) packed, NULL: identity (F == P) */
     const float *proj_b;                      /* (P), NULL with proj_w */
     elmo_lstm_weights lstm[ELMO_MAX_LAYERS][2]; /* [layer][direction: 0 forward, 1 backward] */
 } elmo_weights;

@@ -4,40 +4,89 @@
 #include <math.h>
 #include <string.h>
 
+#include "char_ids.h"
 #include "kernels/gemm.h"
 
-size_t elmo_token_encoder_scratch_floats(const elmo_hparams *hp) {
-    /* The token's (max_chars, d) char matrix, then one filter's conv output. */
-    return (size_t)hp->max_chars * (size_t)hp->char_dim +
-           (size_t)hp->max_chars * (size_t)hp->max_filter_count;
+static int32_t widest_filter(const elmo_hparams *hp) {
+    int32_t widest = 0;
+    for (int32_t f = 0; f < hp->n_filters; f++)
+        if (hp->filter_width[f] > widest) widest = hp->filter_width[f];
+    return widest;
+}
+
+size_t elmo_token_encoder_pad_scratch_floats(const elmo_hparams *hp) {
+    return (size_t)widest_filter(hp) * (size_t)hp->char_dim;
+}
+
+size_t elmo_token_encoder_scratch_floats(const elmo_hparams *hp, size_t n_tokens) {
+    /* Every token's (max_chars, d) char matrix, then one token-filter's conv output. */
+    const size_t per_token = (size_t)hp->max_chars * (size_t)hp->char_dim;
+    return n_tokens * per_token + (size_t)hp->max_chars * (size_t)hp->max_filter_count;
+}
+
+void elmo_token_encoder_pad_windows(const elmo_hparams *hp, const elmo_weights *w, float *scratch,
+                                    float *pad_conv) {
+    const size_t d = (size_t)hp->char_dim;
+    const float *pad = w->char_embed + (size_t)(ELMO_CHAR_PAD + 1) * d;
+    for (int32_t q = 0; q < widest_filter(hp); q++) memcpy(scratch + (size_t)q * d, pad, d * sizeof(float));
+    for (int32_t f = 0; f < hp->n_filters; f++) {
+        const size_t width = (size_t)hp->filter_width[f], count = (size_t)hp->filter_count[f];
+        elmo_f32_gemm(1, count, width * d, scratch, width * d, w->cnn_w[f], NULL, pad_conv, count, 0);
+        pad_conv += count;
+    }
 }
 
 static float activate(elmo_activation activation, float x) {
     return activation == ELMO_ACTIVATION_RELU ? (x > 0.0f ? x : 0.0f) : tanhf(x);
 }
 
+/* Positions before the PAD tail: BOW, the bytes, EOW. */
+static size_t live_positions(const int32_t *ids, size_t max_chars) {
+    size_t n = max_chars;
+    while (n > 0 && ids[n - 1] == ELMO_CHAR_PAD + 1) n--;
+    return n;
+}
+
 /*
- * The char CNN of one token. Its char matrix is (max_chars, d) row-major, so
- * the window of width w starting at position q is the w*d contiguous floats
- * at row q: the convolution is one GEMM with lda = d and k = w*d, no im2col.
+ * The char CNN of all tokens, filter by filter so each filter's weights stay
+ * in cache. A token's char matrix is (max_chars, d) row-major, so the window
+ * of width w at position q is the w*d contiguous floats at row q: each
+ * token's convolution is one GEMM with lda = d and k = w*d, no im2col.
+ * Only windows touching a live position are computed; all the others are
+ * wholly PAD and equal pad_conv (bit for bit: a GEMM row does not depend on
+ * the other rows), so the max takes that value once. For a 5-letter word
+ * that is 7 windows of ~45.
  */
-static void char_cnn_token(const elmo_hparams *hp, const elmo_weights *w, const int32_t *ids,
-                           float *chars, float *conv, float *features) {
+static void char_cnn(const elmo_hparams *hp, const elmo_weights *w, const float *pad_conv,
+                     const int32_t *char_ids, size_t n_tokens, float *chars, float *conv,
+                     float *features) {
     const size_t d = (size_t)hp->char_dim, max_chars = (size_t)hp->max_chars;
-    for (size_t q = 0; q < max_chars; q++)
-        memcpy(chars + q * d, w->char_embed + (size_t)ids[q] * d, d * sizeof(float));
+    const size_t F = (size_t)hp->n_cnn_features;
+    for (size_t t = 0; t < n_tokens; t++)
+        for (size_t q = 0; q < max_chars; q++)
+            memcpy(chars + (t * max_chars + q) * d, w->char_embed + (size_t)char_ids[t * max_chars + q] * d,
+                   d * sizeof(float));
+    size_t first_feature = 0;
     for (int32_t f = 0; f < hp->n_filters; f++) {
         const size_t width = (size_t)hp->filter_width[f], count = (size_t)hp->filter_count[f];
         const size_t n_windows = max_chars - width + 1;
-        elmo_f32_gemm(n_windows, count, width * d, chars, d, w->cnn_w[f], count, NULL, conv, count, 0);
-        /* max(x + b) = max(x) + b, so the bias is added once after the max. */
-        for (size_t c = 0; c < count; c++) {
-            float best = conv[c];
-            for (size_t q = 1; q < n_windows; q++)
-                if (conv[q * count + c] > best) best = conv[q * count + c];
-            features[c] = activate(hp->activation, best + w->cnn_b[f][c]);
+        const float *pad = pad_conv + first_feature, *bias = w->cnn_b[f];
+        for (size_t t = 0; t < n_tokens; t++) {
+            const size_t live = live_positions(char_ids + t * max_chars, max_chars);
+            const size_t computed = live < n_windows ? live : n_windows;
+            const int has_pad_window = n_windows > live;
+            elmo_f32_gemm(computed, count, width * d, chars + t * max_chars * d, d, w->cnn_w[f], NULL, conv,
+                          count, 0);
+            float *out = features + t * F + first_feature;
+            for (size_t c = 0; c < count; c++) {
+                float best = has_pad_window ? pad[c] : conv[c];
+                for (size_t q = has_pad_window ? 0 : 1; q < computed; q++)
+                    if (conv[q * count + c] > best) best = conv[q * count + c];
+                /* max(x + b) = max(x) + b, so the bias is added once after the max. */
+                out[c] = activate(hp->activation, best + bias[c]);
+            }
         }
-        features += count;
+        first_feature += count;
     }
 }
 
@@ -46,8 +95,8 @@ static float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 /* y = g * relu(x·W_t + b_t) + (1 - g) * x with g = sigmoid(x·W_c + b_c), in place on x. */
 static void highway_layer(const elmo_highway_weights *hw, size_t n_tokens, size_t F, float *x,
                           float *carry, float *transform) {
-    elmo_f32_gemm(n_tokens, F, F, x, F, hw->w_carry, F, hw->b_carry, carry, F, 0);
-    elmo_f32_gemm(n_tokens, F, F, x, F, hw->w_transform, F, hw->b_transform, transform, F, 0);
+    elmo_f32_gemm(n_tokens, F, F, x, F, hw->w_carry, hw->b_carry, carry, F, 0);
+    elmo_f32_gemm(n_tokens, F, F, x, F, hw->w_transform, hw->b_transform, transform, F, 0);
     for (size_t i = 0; i < n_tokens * F; i++) {
         const float g = sigmoid(carry[i]);
         const float t = transform[i] > 0.0f ? transform[i] : 0.0f;
@@ -55,18 +104,17 @@ static void highway_layer(const elmo_highway_weights *hw, size_t n_tokens, size_
     }
 }
 
-void elmo_encode_tokens(const elmo_hparams *hp, const elmo_weights *w, const int32_t *char_ids,
-                        size_t n_tokens, float *scratch, float *features, float *highway, float *tok) {
+void elmo_encode_tokens(const elmo_hparams *hp, const elmo_weights *w, const float *pad_conv,
+                        const int32_t *char_ids, size_t n_tokens, float *scratch, float *features,
+                        float *highway, float *tok) {
     const size_t F = (size_t)hp->n_cnn_features, P = (size_t)hp->proj_dim;
-    const size_t max_chars = (size_t)hp->max_chars;
     float *chars = scratch;
-    float *conv = scratch + max_chars * (size_t)hp->char_dim;
-    for (size_t t = 0; t < n_tokens; t++)
-        char_cnn_token(hp, w, char_ids + t * max_chars, chars, conv, features + t * F);
+    float *conv = scratch + n_tokens * (size_t)hp->max_chars * (size_t)hp->char_dim;
+    char_cnn(hp, w, pad_conv, char_ids, n_tokens, chars, conv, features);
     for (int32_t k = 0; k < hp->n_highway; k++)
         highway_layer(&w->highway[k], n_tokens, F, features, highway, highway + n_tokens * F);
     if (w->proj_w)
-        elmo_f32_gemm(n_tokens, P, F, features, F, w->proj_w, P, w->proj_b, tok, P, 0);
+        elmo_f32_gemm(n_tokens, P, F, features, F, w->proj_w, w->proj_b, tok, P, 0);
     else
         memcpy(tok, features, n_tokens * F * sizeof(float)); /* identity: F == P */
 }

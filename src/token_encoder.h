@@ -11,16 +11,30 @@
 
 #include "model.h"
 
-/* Floats of per-token scratch elmo_encode_tokens() needs. */
-size_t elmo_token_encoder_scratch_floats(const elmo_hparams *hp);
+/*
+ * The convolution of a window lying wholly in a token's PAD tail is the same
+ * for every token: pad_conv (F floats, filter after filter, before bias and
+ * activation) holds it, computed once per context. scratch: width_max * d floats.
+ */
+void elmo_token_encoder_pad_windows(const elmo_hparams *hp, const elmo_weights *w, float *scratch,
+                                    float *pad_conv);
+
+/* Floats of scratch elmo_token_encoder_pad_windows() needs. */
+size_t elmo_token_encoder_pad_scratch_floats(const elmo_hparams *hp);
+
+/* Floats of scratch elmo_encode_tokens() needs for n_tokens tokens. */
+size_t elmo_token_encoder_scratch_floats(const elmo_hparams *hp, size_t n_tokens);
 
 /*
- * char_ids: (n_tokens, max_chars) shifted ids (each < n_characters).
+ * char_ids: (n_tokens, max_chars) shifted ids (each < n_characters), every
+ * token laid out as BOW … EOW then PAD to the end (char_ids.h).
+ * pad_conv: from elmo_token_encoder_pad_windows().
  * scratch: elmo_token_encoder_scratch_floats() floats.
  * features: (n_tokens, F); highway: (2, n_tokens, F) when n_highway > 0.
  * tok: (n_tokens, P), the result.
  */
-void elmo_encode_tokens(const elmo_hparams *hp, const elmo_weights *w, const int32_t *char_ids,
-                        size_t n_tokens, float *scratch, float *features, float *highway, float *tok);
+void elmo_encode_tokens(const elmo_hparams *hp, const elmo_weights *w, const float *pad_conv,
+                        const int32_t *char_ids, size_t n_tokens, float *scratch, float *features,
+                        float *highway, float *tok);
 
 #endif /* ELMO_TOKEN_ENCODER_H */

@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { describeDtype, getDataset, openHdf5 } from './hdf5.js';
 import { installDir, makeScratchDir, outDirState } from './model-dir-install.js';
 import { prettyJson } from './pretty-json.js';
-import { elementCount, expectedTensors, modelDims, placeTensors } from './model-layout.js';
+import { elementCount, expectedTensors, modelDims, packPanels, placeTensors } from './model-layout.js';
 import { ShardWriter } from './shard-writer.js';
 
 export { expectedTensors } from './model-layout.js';
@@ -39,7 +39,7 @@ export { expectedTensors } from './model-layout.js';
  * @property {1} version
  * @property {string} name
  * @property {Record<string, any>} options options.json, unchanged
- * @property {{ byteLength: number, shardBytes: number, tensors: Array<{ name: string, shape: number[], dtype: 'float32', offset: number }> }} weights
+ * @property {{ byteLength: number, shardBytes: number, tensors: Array<{ name: string, shape: number[], dtype: 'float32', layout?: 'panels8', offset: number }> }} weights
  * @property {import('./shard-writer.js').WrittenShard[]} shards
  * @property {{ options: string, weights: string, converter: string }} source
  */
@@ -131,6 +131,10 @@ function readTensor(file, spec, label) {
   if (!(values instanceof Float32Array) || values.length !== expectedCount) {
     throw new Error(`${where}: read ${values instanceof Float32Array ? values.length : typeof values} values, expected ${expectedCount} float32`);
   }
+  if (spec.layout === 'panels8') {
+    const packed = packPanels(values, spec.shape[0], spec.shape[1]);
+    return new Uint8Array(packed.buffer);
+  }
   if (spec.transform !== 'prepend-zero-row' || alreadyPadded) {
     return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   }
@@ -191,7 +195,7 @@ export async function convertModel(optionsPath, weightsPath, outDir, { shardByte
       weights: {
         byteLength,
         shardBytes,
-        tensors: tensors.map((t) => ({ name: t.name, shape: t.shape, dtype: 'float32', offset: t.offset })),
+        tensors: tensors.map((t) => ({ name: t.name, shape: t.shape, dtype: 'float32', ...(t.layout && { layout: t.layout }), offset: t.offset })),
       },
       shards: writer.finish(),
       source: { options: optionsLabel, weights: weightsLabel, converter },

@@ -7,6 +7,9 @@
 /** Every tensor starts on a 64-byte boundary, so SIMD loads in the core are aligned. */
 export const TENSOR_ALIGN = 64;
 
+/** Columns per panel of a packed GEMM weight (`layout: "panels8"`, src/kernels/gemm.h). */
+export const PANEL_WIDTH = 8;
+
 /**
  * How a tensor's bytes are made from its source dataset.
  * - `copy`: as stored.
@@ -26,6 +29,7 @@ export const TENSOR_ALIGN = 64;
  * @property {Transform} transform
  * @property {[number, number]} [rows] for `rows`: the row range taken
  * @property {string} why the options that make this tensor exist with this shape, for error messages
+ * @property {'panels8'} [layout] a GEMM weight, stored packed in column panels (FORMAT.md)
  */
 
 /**
@@ -141,7 +145,8 @@ export function expectedTensors(options, { projection = true } = {}) {
       specs.push({ name: `${prefix}/W_proj`, shape: [H, P], source: `${cell}/W_P_0`, sourceShape: [H, P], transform: 'copy', why });
     }
   }
-  return specs;
+  // Every matrix but the char embedding (a lookup table) is a GEMM weight.
+  return specs.map((spec) => (spec.shape.length === 2 && spec.name !== 'char_embed' ? { ...spec, layout: 'panels8' } : spec));
 }
 
 /**
@@ -149,6 +154,51 @@ export function expectedTensors(options, { projection = true } = {}) {
  * @returns {number}
  */
 export const elementCount = (shape) => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * Floats a tensor takes in the weight region: a packed [k, n] matrix has its
+ * columns padded to whole panels.
+ * @param {{ shape: number[], layout?: string }} tensor
+ */
+export function storedElementCount({ shape, layout }) {
+  if (layout !== 'panels8') return elementCount(shape);
+  const [k, n] = shape;
+  return k * Math.ceil(n / PANEL_WIDTH) * PANEL_WIDTH;
+}
+
+/**
+ * Packs a row-major [k, n] matrix into column panels of 8: panel q holds
+ * rows 0..k-1 of columns 8q..8q+7, zero beyond n.
+ * @param {Float32Array} values
+ * @param {number} k
+ * @param {number} n
+ * @returns {Float32Array}
+ */
+export function packPanels(values, k, n) {
+  const out = new Float32Array(storedElementCount({ shape: [k, n], layout: 'panels8' }));
+  for (let j0 = 0, at = 0; j0 < n; j0 += PANEL_WIDTH) {
+    const cols = Math.min(PANEL_WIDTH, n - j0);
+    for (let p = 0; p < k; p++, at += PANEL_WIDTH) out.set(values.subarray(p * n + j0, p * n + j0 + cols), at);
+  }
+  return out;
+}
+
+/**
+ * The inverse of packPanels: a tensor's row-major values from its stored floats.
+ * @param {Float32Array} stored
+ * @param {{ shape: number[], layout?: string }} tensor
+ * @returns {Float32Array}
+ */
+export function unpackTensor(stored, { shape, layout }) {
+  if (layout !== 'panels8') return stored.slice(0, elementCount(shape));
+  const [k, n] = shape;
+  const out = new Float32Array(k * n);
+  for (let j0 = 0, at = 0; j0 < n; j0 += PANEL_WIDTH) {
+    const cols = Math.min(PANEL_WIDTH, n - j0);
+    for (let p = 0; p < k; p++, at += PANEL_WIDTH) out.set(stored.subarray(at, at + cols), p * n + j0);
+  }
+  return out;
+}
 
 /**
  * @typedef {TensorSpec & { offset: number, byteLength: number }} PlacedTensor
@@ -164,7 +214,7 @@ export function placeTensors(specs) {
   let end = 0;
   const tensors = specs.map((spec) => {
     const offset = Math.ceil(end / TENSOR_ALIGN) * TENSOR_ALIGN;
-    const byteLength = elementCount(spec.shape) * Float32Array.BYTES_PER_ELEMENT;
+    const byteLength = storedElementCount(spec) * Float32Array.BYTES_PER_ELEMENT;
     end = offset + byteLength;
     return { ...spec, offset, byteLength };
   });

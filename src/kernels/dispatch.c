@@ -7,17 +7,17 @@
 #include "gemm.h"
 
 #if ELMO_HAVE_WASMSIMD
-#define ELMO_GEMM_KERNEL elmo_f32_gemm_4x8__wasmsimd
-#define ELMO_GEMM_KERNEL_NAME "elmo_f32_gemm_4x8__wasmsimd"
+#define ELMO_GEMM_KERNEL elmo_f32_gemm__wasmsimd
+#define ELMO_GEMM_KERNEL_NAME "elmo_f32_gemm__wasmsimd"
 #else
 #define ELMO_GEMM_KERNEL elmo_f32_gemm__scalar
 #define ELMO_GEMM_KERNEL_NAME "elmo_f32_gemm__scalar"
 #endif
 
 void elmo_f32_gemm(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
-                   const float *restrict b, size_t ldb, const float *restrict bias,
-                   float *restrict c, size_t ldc, int accumulate) {
-    ELMO_GEMM_KERNEL(m, n, k, a, lda, b, ldb, bias, c, ldc, accumulate);
+                   const float *restrict b_packed, const float *restrict bias, float *restrict c,
+                   size_t ldc, int accumulate) {
+    ELMO_GEMM_KERNEL(m, n, k, a, lda, b_packed, bias, c, ldc, accumulate);
 }
 
 const char *elmo_f32_gemm_name(void) { return ELMO_GEMM_KERNEL_NAME; }

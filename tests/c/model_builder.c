@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/gemm.h"
+
 float test_random(uint32_t *state) {
     *state = *state * 1664525u + 1013904223u;
     return (float)((*state >> 8) & 0xFFFFFF) / 8388608.0f - 1.0f;
@@ -37,6 +39,12 @@ static void add_tensor(test_model *m, const char *name, int rank, int d0, int d1
     t->rank = rank;
     t->shape[0] = d0;
     t->shape[1] = rank == 2 ? d1 : 1;
+    t->packed = rank == 2 && strcmp(name, "char_embed") != 0;
+}
+
+static size_t stored_floats(const test_tensor *t) {
+    const size_t rows = (size_t)t->shape[0], cols = (size_t)t->shape[1];
+    return t->packed ? elmo_packed_floats(rows, cols) : rows * cols;
 }
 
 int test_model_build(const test_model_spec *spec, test_model *m) {
@@ -78,8 +86,7 @@ int test_model_build(const test_model_spec *spec, test_model *m) {
     size_t offset = 0;
     for (size_t i = 0; i < m->n_tensors; i++) {
         m->tensors[i].offset = offset;
-        size_t bytes = (size_t)m->tensors[i].shape[0] * (size_t)m->tensors[i].shape[1] * 4;
-        offset += (bytes + 63) / 64 * 64;
+        offset += (stored_floats(&m->tensors[i]) * 4 + 63) / 64 * 64;
     }
     m->weights_len = offset;
     m->weights = aligned_alloc(64, offset ? offset : 64);
@@ -88,11 +95,17 @@ int test_model_build(const test_model_spec *spec, test_model *m) {
     uint32_t rng = spec->seed;
     for (size_t i = 0; i < m->n_tensors; i++) {
         test_tensor *t = &m->tensors[i];
-        float *w = (float *)((char *)m->weights + t->offset);
         size_t n = (size_t)t->shape[0] * (size_t)t->shape[1];
-        for (size_t j = 0; j < n; j++) w[j] = spec->weight_scale * test_random(&rng);
+        t->values = malloc(n * sizeof(float));
+        if (!t->values) return 1;
+        for (size_t j = 0; j < n; j++) t->values[j] = spec->weight_scale * test_random(&rng);
         if (strcmp(t->name, "char_embed") == 0)
-            for (int c = 0; c < d; c++) w[c] = 0.0f; /* row 0: no character */
+            for (int c = 0; c < d; c++) t->values[c] = 0.0f; /* row 0: no character */
+        float *stored = (float *)(void *)((char *)m->weights + t->offset);
+        if (t->packed)
+            elmo_f32_pack_panels((size_t)t->shape[0], (size_t)t->shape[1], t->values, (size_t)t->shape[1], stored);
+        else
+            memcpy(stored, t->values, n * sizeof(float));
     }
 
     text j = {0};
@@ -114,8 +127,8 @@ int test_model_build(const test_model_spec *spec, test_model *m) {
     for (size_t i = 0; i < m->n_tensors; i++) {
         test_tensor *t = &m->tensors[i];
         if (t->rank == 2)
-            append(&j, "  {\"name\": \"%s\", \"shape\": [%d, %d], \"dtype\": \"float32\", \"offset\": %zu}",
-                   t->name, t->shape[0], t->shape[1], t->offset);
+            append(&j, "  {\"name\": \"%s\", \"shape\": [%d, %d], \"dtype\": \"float32\", %s\"offset\": %zu}",
+                   t->name, t->shape[0], t->shape[1], t->packed ? "\"layout\": \"panels8\", " : "", t->offset);
         else
             append(&j, "  {\"name\": \"%s\", \"shape\": [%d], \"dtype\": \"float32\", \"offset\": %zu}",
                    t->name, t->shape[0], t->offset);
@@ -128,6 +141,7 @@ int test_model_build(const test_model_spec *spec, test_model *m) {
 }
 
 void test_model_free(test_model *m) {
+    for (size_t i = 0; i < m->n_tensors; i++) free(m->tensors[i].values);
     free(m->manifest);
     free(m->weights);
     memset(m, 0, sizeof *m);
@@ -135,8 +149,7 @@ void test_model_free(test_model *m) {
 
 const float *test_model_tensor(const test_model *m, const char *name) {
     for (size_t i = 0; i < m->n_tensors; i++)
-        if (strcmp(m->tensors[i].name, name) == 0)
-            return (const float *)(const void *)((const char *)m->weights + m->tensors[i].offset);
+        if (strcmp(m->tensors[i].name, name) == 0) return m->tensors[i].values;
     return NULL;
 }
 

@@ -1,7 +1,8 @@
 /*
  * model_builder.h — builds small random models in memory for the tests: the
  * manifest text and a weights buffer laid out as models/FORMAT.md says
- * (64-byte aligned offsets, zero gaps).
+ * (64-byte aligned offsets, zero gaps, GEMM weights packed in panels), plus
+ * a row-major copy of every tensor for reference code to read.
  */
 #ifndef ELMO_TEST_MODEL_BUILDER_H
 #define ELMO_TEST_MODEL_BUILDER_H
@@ -35,7 +36,9 @@ typedef struct test_tensor {
     char name[40];
     int rank;
     int shape[2];
+    int packed;    /* stored in the weights buffer as panels (kernels/gemm.h) */
     size_t offset;
+    float *values; /* row-major */
 } test_tensor;
 
 typedef struct test_model {
@@ -51,7 +54,7 @@ typedef struct test_model {
 int test_model_build(const test_model_spec *spec, test_model *model);
 void test_model_free(test_model *model);
 
-/* The named tensor's floats, or NULL. */
+/* The named tensor's floats, row-major (whatever its stored layout), or NULL. */
 const float *test_model_tensor(const test_model *model, const char *name);
 
 /* A copy of text with the first occurrence of from replaced by to (NULL if absent). */

@@ -1,9 +1,10 @@
 /*
  * test_kernels.c — every GEMM kernel against the scalar spec on edge shapes:
  * m = 1..9 (partial 4-row tiles), n around the 8- and 4-column blocks
- * (1, 3, 4, 7, 8, 9, 17, 129), k from 1 to 129, strided operands, with and
- * without bias and accumulation. gemm.h promises the same summation order in
- * every kernel, so results must agree bit for bit.
+ * and the 8-column panels (1, 3, 4, 7, 8, 9, 15, 16, 17, 129), k from 1 to
+ * 129, strided operands, with and without bias and accumulation. gemm.h
+ * promises the same summation order in every kernel, so results must agree
+ * bit for bit; the scalar spec itself is checked against sums by hand.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ static int agrees(elmo_f32_gemm_fn kernel, size_t m, size_t n, size_t k, int wit
                   uint32_t *rng, char *where, size_t where_size) {
     const size_t lda = k + 3, ldb = n + 5, ldc = n + 2; /* strides wider than the rows */
     float *a = malloc(m * lda * sizeof(float)), *b = malloc(k * ldb * sizeof(float));
+    float *packed = malloc(elmo_packed_floats(k, n) * sizeof(float));
     float *bias = malloc(n * sizeof(float));
     float *want = malloc(m * ldc * sizeof(float)), *got = malloc(m * ldc * sizeof(float));
     fill(a, m * lda, rng);
@@ -34,8 +36,9 @@ static int agrees(elmo_f32_gemm_fn kernel, size_t m, size_t n, size_t k, int wit
     fill(bias, n, rng);
     fill(want, m * ldc, rng);
     memcpy(got, want, m * ldc * sizeof(float));
-    elmo_f32_gemm__scalar(m, n, k, a, lda, b, ldb, with_bias ? bias : NULL, want, ldc, accumulate);
-    kernel(m, n, k, a, lda, b, ldb, with_bias ? bias : NULL, got, ldc, accumulate);
+    elmo_f32_pack_panels(k, n, b, ldb, packed);
+    elmo_f32_gemm__scalar(m, n, k, a, lda, packed, with_bias ? bias : NULL, want, ldc, accumulate);
+    kernel(m, n, k, a, lda, packed, with_bias ? bias : NULL, got, ldc, accumulate);
     int ok = 1;
     for (size_t i = 0; i < m * ldc && ok; i++) {
         if (memcmp(&got[i], &want[i], sizeof(float)) != 0) {
@@ -45,6 +48,7 @@ static int agrees(elmo_f32_gemm_fn kernel, size_t m, size_t n, size_t k, int wit
     }
     free(a);
     free(b);
+    free(packed);
     free(bias);
     free(want);
     free(got);
@@ -52,7 +56,7 @@ static int agrees(elmo_f32_gemm_fn kernel, size_t m, size_t n, size_t k, int wit
 }
 
 static void sweep(const char *name, elmo_f32_gemm_fn kernel) {
-    static const size_t ns[] = {1, 3, 4, 7, 8, 9, 17, 129};
+    static const size_t ns[] = {1, 3, 4, 7, 8, 9, 15, 16, 17, 24, 25, 31, 32, 33, 129};
     static const size_t ks[] = {1, 2, 3, 4, 17, 129};
     uint32_t rng = 12345;
     char where[128];
@@ -74,18 +78,22 @@ static void test_scalar_spec(void) {
     const float b[3 * 2] = {1, -1, 0.5f, 2, -2, 0}; /* (3, 2) */
     const float bias[2] = {10, 20};
     float c[2 * 2] = {100, 200, 300, 400};
-    elmo_f32_gemm__scalar(2, 2, 3, a, 3, b, 2, bias, c, 2, 1);
+    float packed[3 * 8];
+    elmo_f32_pack_panels(3, 2, b, 2, packed);
+    CHECK(packed[0] == 1 && packed[1] == -1 && packed[2] == 0 && packed[8] == 0.5f && packed[16] == -2,
+          "packing: panel rows of 8, zero beyond n");
+    elmo_f32_gemm__scalar(2, 2, 3, a, 3, packed, bias, c, 2, 1);
     /* row 0: 1*1 + 2*0.5 + 3*-2 = -4, 1*-1 + 2*2 + 0 = 3; row 1: 4 + 2.5 - 12 = -5.5, -4 + 10 = 6 */
     const float want[4] = {100 + 10 - 4, 200 + 20 + 3, 300 + 10 - 5.5f, 400 + 20 + 6};
     for (int i = 0; i < 4; i++) CHECK(c[i] == want[i], "scalar C[%d] = %g, want %g", i, c[i], want[i]);
-    elmo_f32_gemm__scalar(2, 2, 3, a, 3, b, 2, NULL, c, 2, 0);
+    elmo_f32_gemm__scalar(2, 2, 3, a, 3, packed, NULL, c, 2, 0);
     CHECK(c[0] == -4 && c[1] == 3 && c[2] == -5.5f && c[3] == 6, "scalar without bias or accumulate");
 }
 
 int main(void) {
     test_scalar_spec();
 #if ELMO_HAVE_WASMSIMD
-    sweep("elmo_f32_gemm_4x8__wasmsimd", elmo_f32_gemm_4x8__wasmsimd);
+    sweep("elmo_f32_gemm__wasmsimd", elmo_f32_gemm__wasmsimd);
 #else
     CHECK(0, "built without wasm SIMD intrinsics (install libsimde-dev): the SIMD kernel is untested");
 #endif

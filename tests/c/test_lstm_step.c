@@ -17,6 +17,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "kernels/gemm.h"
 #include "lstm.h"
 #include "test_util.h"
 
@@ -29,7 +30,11 @@ static int near(double got, double want) { return fabs(got - want) <= 1e-6; }
 /* Runs `rows` identical rows; every row must give the same numbers. */
 static void step_case(const char *label, float cell_clip, float proj_clip, const double want_c[2],
                       double want_h, size_t rows) {
-    const elmo_lstm_weights w = {NULL, w_h, NULL, w_proj};
+    /* Weights as the converter stores them: packed in 8-column panels. */
+    float w_h_packed[8], w_proj_packed[2 * 8];
+    elmo_f32_pack_panels(1, 8, w_h, 8, w_h_packed);
+    elmo_f32_pack_panels(2, 1, w_proj, 1, w_proj_packed);
+    const elmo_lstm_weights w = {NULL, w_h_packed, NULL, w_proj_packed};
     const elmo_lstm_dims dims = {2, 1, cell_clip, proj_clip};
     float gates[3 * 8], h[3], c[3 * 2], m[3 * 2];
     for (size_t r = 0; r < rows; r++) {

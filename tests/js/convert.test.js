@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { convertModel, expectedTensors } from '../../js/node/convert.js';
 import { ensureParentGroups, getDataset, openHdf5 } from '../../js/node/hdf5.js';
 import { parseManifest } from '../../js/manifest.js';
+import { unpackTensor } from '../../js/node/model-layout.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../shared/fixtures/bilm-tf-tiny/', import.meta.url));
 const OPTIONS = join(FIXTURE, 'options.json');
@@ -120,6 +121,25 @@ async function readRegion(dir, /** @type {any} */ manifest) {
   return Buffer.concat(parts);
 }
 
+/** @param {{ shape: number[], layout?: string }} t bytes the tensor takes in the region */
+function storedBytes(t) {
+  const [k, n = 1] = t.shape;
+  return 4 * (t.layout === 'panels8' ? k * Math.ceil(n / 8) * 8 : k * n);
+}
+
+/**
+ * Float positions within a packed tensor that hold real values (not panel padding).
+ * @param {{ shape: number[] }} t
+ */
+function panelValuePositions(t) {
+  const [k, n] = t.shape;
+  const positions = [];
+  for (let q = 0; q < Math.ceil(n / 8); q++) {
+    for (let p = 0; p < k; p++) for (let c = 0; c < Math.min(8, n - 8 * q); c++) positions.push((q * k + p) * 8 + c);
+  }
+  return positions;
+}
+
 let root = '';
 /** @type {string} one conversion with the default shard size, shared by several tests */
 let defaultDir = '';
@@ -158,6 +178,10 @@ describe('convertModel on bilm-tf-tiny', () => {
     assert.equal(m.weights.shardBytes, 4 * 1024 * 1024);
     assert.deepEqual(m.weights.tensors.map((/** @type {any} */ t) => [t.name, t.shape]), FIXTURE_TENSORS);
     assert.ok(m.weights.tensors.every((/** @type {any} */ t) => t.dtype === 'float32'));
+    // GEMM weights are packed in 8-column panels; the char embedding and vectors stay row-major.
+    for (const t of m.weights.tensors) {
+      assert.equal(t.layout, t.shape.length === 2 && t.name !== 'char_embed' ? 'panels8' : undefined, t.name);
+    }
     assert.deepEqual(m.shards.map((/** @type {any} */ s) => s.path), ['weights-00001-of-00001.bin']);
 
     const onDisk = await readFile(join(defaultDir, 'manifest.json'), 'utf8');
@@ -173,10 +197,11 @@ describe('convertModel on bilm-tf-tiny', () => {
       assert.equal(t.offset % 64, 0, `${t.name} offset ${t.offset}`);
       assert.ok(t.offset >= end, `${t.name} overlaps the tensor before it`);
       assert.ok(t.offset - end < 64, `${t.name} leaves a gap of ${t.offset - end} bytes`);
-      end = t.offset + t.shape.reduce((/** @type {number} */ a, /** @type {number} */ b) => a * b, 1) * 4;
+      end = t.offset + storedBytes(t);
     }
     assert.equal(byteLength, end);
-    assert.equal(byteLength, 420672);
+    // Worked out by hand from the fixture's shapes: columns padded to panels of 8, 64-byte alignment.
+    assert.equal(byteLength, 428672);
   });
 
   test('reports progress once per tensor', () => {
@@ -218,11 +243,20 @@ describe('convertModel on bilm-tf-tiny', () => {
     const covered = new Uint8Array(region.length);
     for (const t of m.weights.tensors) {
       const want = expectedValues(t.name);
-      const byteLength = want.length * 4;
-      assert.equal(byteLength, t.shape.reduce((/** @type {number} */ a, /** @type {number} */ b) => a * b, 1) * 4, t.name);
-      const got = new Float32Array(region.buffer.slice(region.byteOffset + t.offset, region.byteOffset + t.offset + byteLength));
-      assert.deepEqual(got, want, `${t.name} bytes`);
-      covered.fill(1, t.offset, t.offset + byteLength);
+      assert.equal(want.length, t.shape.reduce((/** @type {number} */ a, /** @type {number} */ b) => a * b, 1), t.name);
+      const byteLength = storedBytes(t);
+      const stored = new Float32Array(region.buffer.slice(region.byteOffset + t.offset, region.byteOffset + t.offset + byteLength));
+      assert.deepEqual(unpackTensor(stored, t), want, `${t.name} bytes`);
+      if (t.layout === 'panels8') {
+        // Panel q, row p, column c sits at (q * k + p) * 8 + c: spot-check the last real column.
+        const [k, n] = t.shape;
+        const q = Math.floor((n - 1) / 8);
+        assert.equal(stored[(q * k + (k - 1)) * 8 + ((n - 1) % 8)], want[(k - 1) * n + n - 1], `${t.name} last element`);
+      }
+      // Panel padding columns are zero like the gaps; only real values count as covered.
+      const unpackedPositions = t.layout === 'panels8' ? panelValuePositions(t) : null;
+      if (unpackedPositions) for (const i of unpackedPositions) covered.fill(1, t.offset + 4 * i, t.offset + 4 * i + 4);
+      else covered.fill(1, t.offset, t.offset + byteLength);
     }
     for (let i = 0; i < region.length; i++) {
       if (!covered[i]) assert.equal(region[i], 0, `gap byte ${i} is zero`);
@@ -405,8 +439,7 @@ describe('convertModel on a model without CNN_proj', () => {
     const tensor = (/** @type {string} */ name) => {
       const t = m.weights.tensors.find((/** @type {any} */ x) => x.name === name);
       assert.ok(t, name);
-      const n = t.shape.reduce((/** @type {number} */ a, /** @type {number} */ b) => a * b, 1);
-      return new Float32Array(region.buffer.slice(region.byteOffset + t.offset, region.byteOffset + t.offset + n * 4));
+      return unpackTensor(new Float32Array(region.buffer.slice(region.byteOffset + t.offset, region.byteOffset + t.offset + storedBytes(t))), t);
     };
     assert.deepEqual(tensor('char_embed'), datasets.char_embed.data);
     assert.deepEqual(tensor('cnn/W_1'), datasets['CNN/W_cnn_1'].data);
