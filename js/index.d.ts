@@ -15,16 +15,36 @@ export interface ProgressEvent {
 }
 
 export interface LoadOptions {
+  /** Called as shards arrive, then once with status 'ready'. */
   onProgress?: (event: ProgressEvent) => void;
+  /** Aborting rejects the load with the signal's reason (an AbortError by default). */
   signal?: AbortSignal;
   /** Shards read at once (default 4). */
   concurrency?: number;
+  /** Further attempts at a shard after a network error or an HTTP 5xx/429 answer (default 3). */
+  retries?: number;
+  /** Milliseconds before the first retry, doubled for each next one (default 500). */
+  retryDelay?: number;
+  /**
+   * Keep verified shards in the browser's Cache API and load them from there
+   * (default true). No effect where there is no Cache API (Node).
+   */
+  cache?: boolean;
   /** Force (true) or refuse (false) the wasm SIMD build; default: detect. */
   simd?: boolean;
-  /** Where the .wasm file is; default: js/wasm/ next to the module. */
+  /**
+   * The .wasm file, or a folder (ending in '/') holding elmo-simd.wasm and
+   * elmo-scalar.wasm; relative URLs are taken from the page (in Node: paths).
+   * Default: js/wasm/ next to the module.
+   */
   wasmUrl?: string | URL;
   /** The .wasm module's bytes, already fetched. */
   wasmBinary?: ArrayBuffer | Uint8Array;
+}
+
+export interface WorkerLoadOptions extends LoadOptions {
+  /** The module worker script; default: web/elmo-worker.js of this package. */
+  workerUrl?: string | URL;
 }
 
 export interface EmbedOptions {
@@ -53,10 +73,36 @@ export declare class Elmo {
   private constructor();
   static load(modelDirOrUrl: string | URL, options?: LoadOptions): Promise<Elmo>;
   readonly info: ModelInfo;
+  /** Size of this instance's wasm memory in bytes (it only grows): for leak checks. */
+  readonly wasmMemoryBytes: number;
   embed(sentences: string[][], options?: EmbedOptions): Promise<Embedding[]>;
   resetState(): void;
+  /** Frees the model's wasm memory. Safe to call twice; later calls throw. */
   dispose(): void;
 }
+
+/**
+ * The Elmo API served by a module worker (web/elmo-worker.js), off the page's
+ * main thread. Calls are served in order; results are transferred. If the
+ * worker dies, pending calls reject and the next call starts a new worker,
+ * which loads the model again.
+ */
+export declare class ElmoWorker {
+  private constructor();
+  /** Aborting `signal` ends the worker and rejects with the signal's reason. */
+  static load(modelUrl: string | URL, options?: WorkerLoadOptions): Promise<ElmoWorker>;
+  readonly info: ModelInfo;
+  embed(sentences: string[][], options?: EmbedOptions): Promise<Embedding[]>;
+  resetState(): Promise<void>;
+  /** Ends the worker. Safe to call twice; later calls throw. */
+  dispose(): void;
+}
+
+/**
+ * Deletes every shard that loads have kept in the browser's Cache API.
+ * Resolves to whether there was anything to delete (false without the Cache API).
+ */
+export declare function clearCache(): Promise<boolean>;
 
 export declare const Status: Readonly<{
   OK: 0;
@@ -73,3 +119,46 @@ export declare class ElmoError extends Error {
 }
 
 export declare function hasWasmSimd(): boolean;
+
+export interface Tensor {
+  shape: number[];
+  /** Row-major. */
+  data: Float32Array;
+}
+
+/** AllenNLP's ScalarMix: gamma * sum_k softmax(weights)_k * layer_k. */
+export interface ScalarMix {
+  /** One per layer (n_layers + 1); default all 0, i.e. equal. */
+  weights?: number[];
+  /** Default 1. */
+  gamma?: number;
+  /** Normalize each layer first (mean 0, variance 1). */
+  layerNorm?: boolean;
+}
+
+/** 'all' (layers, n, dim); 'top' or 'average' (n, dim); a list of layer indices (k, n, dim). */
+export declare function selectLayers(embedding: Tensor, choice: 'all' | 'top' | 'average' | number[]): Tensor;
+/** (n, dim) */
+export declare function scalarMix(embedding: Tensor, mix: ScalarMix): Tensor;
+/** (dim); zeros for an empty sentence. */
+export declare function pool(tokens: Tensor, how: 'mean' | 'max'): Float32Array;
+/** A copy of unit length (zeros stay zeros). */
+export declare function normalize(vector: Float32Array): Float32Array;
+/** Cosine similarity; 0 when either is all zeros. */
+export declare function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number;
+/** (n, m) cosine similarities of the rows of a (n, dim) and b (m, dim). */
+export declare function similarity(a: Tensor, b: Tensor): Tensor;
+/** TensorFlow Hub ELMo's named outputs. */
+export declare function tfHubOutputs(
+  embedding: Tensor,
+  mix?: ScalarMix,
+): { word_emb: Tensor; lstm_outputs1: Tensor; lstm_outputs2: Tensor | undefined; elmo: Tensor; default: Float32Array };
+
+export interface TokenizedText {
+  tokens: string[];
+  /** [start, end) of each token in the text, in UTF-16 code units. */
+  offsets: Array<[number, number]>;
+}
+
+/** A Penn-Treebank-like tokenizer for raw text. */
+export declare function tokenize(text: string): TokenizedText;

@@ -4,5 +4,9 @@
  * `elmo-wasm/node`.
  */
 export { Elmo } from './elmo.js';
+export { ElmoWorker } from './elmo-worker-client.js';
 export { ElmoError, Status } from './core.js';
 export { hasWasmSimd } from './runtime.js';
+export { clearCache } from './shard-cache.js';
+export { cosine, normalize, pool, scalarMix, selectLayers, similarity, tfHubOutputs } from './outputs.js';
+export { tokenize } from './tokenizer.js';

@@ -1,0 +1,227 @@
+/**
+ * `ElmoWorker`: the `Elmo` API, served by a module worker (web/elmo-worker.js)
+ * so that loading and embedding never block the page. If the worker dies,
+ * pending calls reject and the next call starts a new one, which loads the
+ * model again (from the browser cache, normally).
+ */
+import { absoluteUrl } from './sources.js';
+import { errorFromWire } from './worker-protocol.js';
+
+/**
+ * @typedef {import('./elmo.js').LoadOptions & {
+ *   workerUrl?: string | URL,
+ * }} WorkerLoadOptions `workerUrl`: the worker script (default: web/elmo-worker.js of this package)
+ */
+
+/**
+ * @typedef {object} PendingCall
+ * @property {(value: any) => void} resolve
+ * @property {(error: unknown) => void} reject
+ * @property {import('./loader.js').ProgressCallback} [onProgress]
+ */
+
+const DEFAULT_WORKER_URL = new URL('../web/elmo-worker.js', import.meta.url);
+
+export class ElmoWorker {
+  /** @type {import('./elmo.js').ModelInfo} */
+  info = /** @type {any} */ (undefined);
+  /** @type {{ url: string, options: Record<string, unknown> }} */
+  #load;
+  /** @type {import('./loader.js').ProgressCallback | undefined} */
+  #onProgress;
+  #workerUrl;
+  /** @type {Worker | null} */
+  #worker = null;
+  /** Settles when the current worker has loaded the model. */
+  #loading = Promise.resolve();
+  /** @type {AbortController | null} stops waiting for the current worker's life lock */
+  #lockWatch = null;
+  /** @type {Map<number, PendingCall>} */
+  #pending = new Map();
+  #nextId = 1;
+  #disposed = false;
+
+  /**
+   * Use `ElmoWorker.load()`.
+   * @param {string | URL} modelUrl
+   * @param {WorkerLoadOptions} options
+   */
+  constructor(modelUrl, options) {
+    const { signal, onProgress, workerUrl, ...rest } = options;
+    // The worker resolves URLs against its own script: make them absolute here.
+    if (rest.wasmUrl !== undefined) rest.wasmUrl = absoluteUrl(rest.wasmUrl).href;
+    this.#load = { url: absoluteUrl(modelUrl).href, options: { ...rest, progress: !!onProgress } };
+    this.#onProgress = onProgress;
+    this.#workerUrl = workerUrl === undefined ? DEFAULT_WORKER_URL : absoluteUrl(workerUrl);
+  }
+
+  /**
+   * Starts a worker and loads a converted model in it (see `Elmo.load`).
+   * @param {string | URL} modelUrl the model directory's URL, relative to the page
+   * @param {WorkerLoadOptions} [options] as for `Elmo.load`, plus `workerUrl`; an abort
+   *   of `signal` ends the worker
+   * @returns {Promise<ElmoWorker>}
+   */
+  static async load(modelUrl, options = {}) {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const client = new ElmoWorker(modelUrl, options);
+    const onAbort = () => client.#stop(/** @type {AbortSignal} */ (signal).reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await client.#start();
+      return client;
+    } catch (error) {
+      client.dispose();
+      throw error;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** @returns {Promise<void>} the new worker's model load */
+  #start() {
+    const name = `elmo-wasm-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+    const worker = new Worker(this.#workerUrl, { type: 'module', name });
+    this.#worker = worker;
+    worker.addEventListener('message', (event) => this.#receive(worker, name, event.data));
+    worker.addEventListener('error', (event) => {
+      event.preventDefault();
+      const what = /** @type {ErrorEvent} */ (event).message;
+      this.#died(worker, what ? `the worker failed: ${what}` : `the worker could not start from ${this.#workerUrl}`);
+    });
+    worker.addEventListener('messageerror', () => this.#died(worker, 'a message from the worker could not be read'));
+    this.#loading = this.#request(worker, 'load', this.#load, this.#onProgress).then(
+      (info) => {
+        this.info = info;
+      },
+      (error) => {
+        // A worker without a model serves nothing: the next call starts afresh.
+        if (this.#worker === worker) this.#stopWorker();
+        throw error;
+      },
+    );
+    return this.#loading;
+  }
+
+  /**
+   * @param {Worker} worker
+   * @param {string} type
+   * @param {unknown} [input]
+   * @param {import('./loader.js').ProgressCallback} [onProgress]
+   * @returns {Promise<any>}
+   */
+  #request(worker, type, input, onProgress) {
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject, onProgress });
+      try {
+        worker.postMessage({ id, type, in: input });
+      } catch (error) {
+        this.#pending.delete(id); // e.g. a DataCloneError for input that cannot be sent
+        reject(error);
+      }
+    });
+  }
+
+  /**
+   * @param {Worker} worker
+   * @param {string} name the worker's name, which is its life lock's name
+   * @param {{ id: number, type: string, out?: any, err?: import('./worker-protocol.js').WireError }} message
+   */
+  #receive(worker, name, message) {
+    if (worker !== this.#worker) return;
+    if (message.type === 'alive') return this.#watchLifeLock(worker, name);
+    const call = this.#pending.get(message.id);
+    if (!call) return;
+    if (message.type === 'progress') return call.onProgress?.(message.out);
+    this.#pending.delete(message.id);
+    if (message.err) call.reject(errorFromWire(message.err));
+    else call.resolve(message.out);
+  }
+
+  /**
+   * The worker holds a lock named after it for as long as it lives; waiting
+   * for that lock tells when it has gone, even when it ended without an event.
+   * @param {Worker} worker
+   * @param {string} name
+   */
+  #watchLifeLock(worker, name) {
+    const locks = globalThis.navigator?.locks;
+    if (!locks) return;
+    const watch = new AbortController();
+    this.#lockWatch = watch;
+    locks
+      .request(name, { signal: watch.signal }, () => this.#died(worker, 'the worker stopped'))
+      .catch(() => {}); // aborted: we ended the worker ourselves
+  }
+
+  /**
+   * @param {Worker} worker
+   * @param {string} why
+   */
+  #died(worker, why) {
+    if (worker !== this.#worker) return;
+    this.#stop(new Error(`ElmoWorker: ${why}; calls in progress were cancelled, the next call starts a new worker`));
+  }
+
+  /** Ends the worker, if any, and rejects every pending call with `reason`. */
+  #stop(/** @type {unknown} */ reason) {
+    this.#stopWorker();
+    const calls = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const call of calls) call.reject(reason);
+  }
+
+  #stopWorker() {
+    this.#lockWatch?.abort();
+    this.#lockWatch = null;
+    this.#worker?.terminate();
+    this.#worker = null;
+  }
+
+  #live() {
+    if (this.#disposed) throw new Error('this ElmoWorker instance has been disposed');
+  }
+
+  /**
+   * Sends a request once a worker with the model is there, starting one if the last died.
+   * @param {string} type
+   * @param {unknown} [input]
+   */
+  async #call(type, input) {
+    this.#live();
+    if (!this.#worker) this.#start();
+    await this.#loading;
+    this.#live();
+    if (!this.#worker) throw new Error('ElmoWorker: the worker stopped; the next call starts a new worker');
+    return this.#request(this.#worker, type, input);
+  }
+
+  /**
+   * Embeds a batch of tokenized sentences in the worker (see `Elmo.embed`); the
+   * result's arrays are transferred from the worker, not copied.
+   * @param {string[][]} sentences
+   * @param {import('./elmo.js').EmbedOptions} [options]
+   * @returns {Promise<import('./elmo.js').Embedding[]>}
+   */
+  async embed(sentences, options = {}) {
+    return this.#call('embed', { sentences, options });
+  }
+
+  /**
+   * Forgets the state kept by stateful calls. (A new worker starts with none.)
+   * @returns {Promise<void>}
+   */
+  resetState() {
+    this.#live();
+    return this.#worker ? this.#call('resetState') : Promise.resolve();
+  }
+
+  /** Ends the worker and so frees all its memory. Safe to call twice; later calls throw. */
+  dispose() {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#stop(new Error('this ElmoWorker instance has been disposed'));
+  }
+}

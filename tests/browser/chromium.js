@@ -1,0 +1,80 @@
+/**
+ * Debian's Chromium, headless, driven by playwright-core, with a fresh
+ * profile that is deleted on close. A missing browser is a failure, never a
+ * skip: `bash .ci/setup` installs it.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/**
+ * @returns {Promise<{ context: import('playwright-core').BrowserContext, close: () => Promise<void> }>}
+ */
+export async function launchChromium() {
+  if (!existsSync(executablePath)) {
+    throw new Error(`${executablePath} not found: the browser tests need Debian's chromium (bash .ci/setup installs it)`);
+  }
+  const profile = await mkdtemp(join(tmpdir(), 'elmo-wasm-chromium-'));
+  try {
+    const context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: ARGS });
+    return {
+      context,
+      async close() {
+        await context.close();
+        await rm(profile, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await rm(profile, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/**
+ * A new tab on the test page of `origin`, which has the library's entry
+ * point as `window.lib`. Errors the page does not catch are collected in
+ * `errors`, for the tests to check.
+ * @param {import('playwright-core').BrowserContext} context
+ * @param {string} origin
+ */
+export async function openTestPage(context, origin) {
+  const page = await context.newPage();
+  /** @type {string[]} */
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(`${origin}/tests/browser/page.html`);
+  await page.waitForFunction(() => 'lib' in window);
+  return { page, errors };
+}
+
+/**
+ * Loads a model in the page through ElmoWorker, expecting that to fail.
+ * @param {import('playwright-core').Page} page from `openTestPage`
+ * @param {string} url
+ * @returns {Promise<string>} the error as "name: message", or 'loaded'
+ */
+export function workerLoadError(page, url) {
+  return page.evaluate(async (url) => {
+    try {
+      (await window.lib.ElmoWorker.load(url)).dispose();
+      return 'loaded';
+    } catch (e) {
+      return `${e.name}: ${e.message}`;
+    }
+  }, url);
+}

@@ -1,0 +1,5 @@
+// The module worker behind ElmoWorker (js/elmo-worker-client.js): it only
+// serves an Elmo; all the work is in js/.
+import { serveElmo } from '../js/worker-host.js';
+
+serveElmo(/** @type {any} */ (self));
