@@ -3,8 +3,9 @@
  * class serves browsers and Node.js; the worker wraps it with the same API.
  */
 import { Core, ElmoError, HeapAllocations, Status } from './core.js';
-import { loadWeights } from './loader.js';
+import { loadPolicy, loadWeights } from './loader.js';
 import { parseManifest } from './manifest.js';
+import { retrying } from './retry.js';
 import { openModelSource } from './sources.js';
 import { checkSentences, packSentences } from './tokens.js';
 
@@ -72,8 +73,10 @@ export class Elmo {
    * @returns {Promise<Elmo>}
    */
   static async load(modelDirOrUrl, options = {}) {
+    const policy = loadPolicy(options);
     const source = await openModelSource(modelDirOrUrl);
-    const manifest = parseManifest(await source.readText('manifest.json', options.signal));
+    const { signal } = options;
+    const manifest = parseManifest(await retrying(() => source.readText('manifest.json', signal), policy, signal));
     const core = await Core.create(options);
     const weights = await loadWeights(core, manifest, source, options);
     const { fn } = core;

@@ -7,7 +7,8 @@
  */
 import { sha256Hex } from './sha256.js';
 import { openShardCache } from './shard-cache.js';
-import { TransientError, responseChunks } from './sources.js';
+import { retrying } from './retry.js';
+import { responseChunks } from './sources.js';
 
 /**
  * @typedef {object} ProgressEvent
@@ -73,43 +74,50 @@ function integerOption(value, name, min, fallback) {
 }
 
 /**
- * Refuses, before anything is downloaded, a manifest whose float32 tensors
- * reach past the bytes its shards hold. (The C core checks every other
- * property of the tensors, and names what is malformed.)
+ * The load options' numbers, checked before anything is read.
+ * @param {LoadWeightsOptions} options
+ * @returns {{ concurrency: number } & import('./retry.js').RetryPolicy}
+ */
+export function loadPolicy(options) {
+  return {
+    concurrency: integerOption(options.concurrency, 'concurrency', 1, 4),
+    retries: integerOption(options.retries, 'retries', 0, 3),
+    retryDelay: integerOption(options.retryDelay, 'retryDelay', 0, 500),
+  };
+}
+
+/**
+ * Bytes a float32 tensor takes in the weight region (models/FORMAT.md), or
+ * null for an entry this check leaves to the C core, which names what is
+ * malformed.
+ * @param {any} tensor
+ * @returns {number | null}
+ */
+function tensorBytes(tensor) {
+  const { dtype, shape, layout } = tensor ?? {};
+  if (dtype !== 'float32' || !Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return null;
+  if (layout === undefined) return 4 * shape.reduce((a, b) => a * b, 1);
+  if (layout === 'panels8' && shape.length === 2) return 4 * shape[0] * 8 * Math.ceil(shape[1] / 8);
+  return null;
+}
+
+/**
+ * Refuses, before anything is downloaded, a manifest whose tensors reach
+ * past the bytes its shards hold.
  * @param {import('./manifest.js').Manifest} manifest
  */
 function checkTensorsFit({ weights }) {
-  for (const t of Array.isArray(weights.tensors) ? weights.tensors : []) {
-    const /** @type {any} */ tensor = t;
-    if (tensor?.dtype !== 'float32' || !Array.isArray(tensor.shape) || !Number.isSafeInteger(tensor.offset)) continue;
-    const end = tensor.offset + 4 * tensor.shape.reduce((/** @type {number} */ a, /** @type {number} */ b) => a * b, 1);
-    if (tensor.offset < 0 || !(end <= weights.byteLength)) {
+  for (const tensor of /** @type {any[]} */ (Array.isArray(weights.tensors) ? weights.tensors : [])) {
+    const bytes = tensorBytes(tensor);
+    if (bytes === null || !Number.isSafeInteger(tensor.offset)) continue;
+    const end = tensor.offset + bytes;
+    if (tensor.offset < 0 || end > weights.byteLength) {
       throw new Error(
         `manifest.json: tensor ${JSON.stringify(tensor.name)} spans bytes ${tensor.offset}..${end}, ` +
           `past the ${weights.byteLength} bytes the shards hold`,
       );
     }
   }
-}
-
-/**
- * @param {number} ms
- * @param {AbortSignal} signal
- * @returns {Promise<void>} rejects with the signal's reason if it aborts first
- */
-function sleep(ms, signal) {
-  signal.throwIfAborted();
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /**
@@ -121,9 +129,7 @@ function sleep(ms, signal) {
  */
 export async function loadWeights(core, manifest, source, options = {}) {
   checkTensorsFit(manifest);
-  const concurrency = integerOption(options.concurrency, 'concurrency', 1, 4);
-  const retries = integerOption(options.retries, 'retries', 0, 3);
-  const retryDelay = integerOption(options.retryDelay, 'retryDelay', 0, 500);
+  const policy = loadPolicy(options);
   const { onProgress } = options;
   // One failing shard stops the others before the region is freed under them.
   const stop = new AbortController();
@@ -194,18 +200,7 @@ export async function loadWeights(core, manifest, source, options = {}) {
   /** @param {number} index */
   async function fillFromSource(index) {
     const { path } = manifest.shards[index];
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fill(index, source.readChunks(path, signal));
-      } catch (error) {
-        signal.throwIfAborted();
-        if (!(error instanceof TransientError)) throw error;
-        if (attempt > retries) {
-          throw new Error(`${path}: ${error.message} (gave up after ${attempt} attempts)`, { cause: error });
-        }
-        await sleep(retryDelay * 2 ** (attempt - 1), signal);
-      }
-    }
+    await retrying(() => fill(index, source.readChunks(path, signal)), policy, signal);
   }
 
   /** @param {number} index */
@@ -229,7 +224,7 @@ export async function loadWeights(core, manifest, source, options = {}) {
   async function worker() {
     while (next < manifest.shards.length) await loadShard(next++);
   }
-  const workers = Array.from({ length: Math.min(concurrency, manifest.shards.length) }, worker);
+  const workers = Array.from({ length: Math.min(policy.concurrency, manifest.shards.length) }, worker);
   try {
     await Promise.all(workers);
     return region;

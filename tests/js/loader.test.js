@@ -121,6 +121,13 @@ describe('retries', () => {
     server.clearFaults();
   });
 
+  test('the manifest is retried too', async () => {
+    server.fault('/models/m/manifest.json', { status: 502, times: 1 });
+    const before = server.count(/\/models\/m\/manifest\.json$/);
+    await loadOk();
+    assert.equal(server.count(/\/models\/m\/manifest\.json$/) - before, 2);
+  });
+
   test('HTTP 404 is not retried', async () => {
     server.fault(shardPath(0), { status: 404 });
     const before = server.count(/weights-00001/);
