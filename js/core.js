@@ -101,7 +101,7 @@ export class Core {
       env: { emscripten_notify_memory_growth() {} },
     };
     const instance = options.wasmBinary
-      ? (await WebAssembly.instantiate(options.wasmBinary, imports)).instance
+      ? (await WebAssembly.instantiate(/** @type {BufferSource} */ (options.wasmBinary), imports)).instance
       : await instantiateFrom(wasmLocation(options, flavor), imports);
     const core = new Core(instance, flavor);
     core.fn._initialize?.();

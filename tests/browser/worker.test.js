@@ -148,6 +148,42 @@ describe('ElmoWorker in Chromium', () => {
     assert.ok(diff <= 1e-5, `max abs diff ${diff}`);
   });
 
+  test('on a page whose engine has no SIMD, the scalar build is chosen by itself', async () => {
+    const result = await page.evaluate(
+      async ({ url, sentences }) => {
+        const validate = WebAssembly.validate;
+        WebAssembly.validate = () => false; // as an engine without wasm SIMD answers the probe
+        try {
+          const elmo = await window.lib.Elmo.load(url);
+          const out = await elmo.embed(sentences);
+          elmo.dispose();
+          return { simd: elmo.info.simd, out: out.map((e) => ({ shape: e.shape, data: Array.from(e.data) })) };
+        } finally {
+          WebAssembly.validate = validate;
+        }
+      },
+      { url: server.modelUrl('m'), sentences },
+    );
+    assert.equal(result.simd, false);
+    assert.ok(diffFromNode(result.out) <= 1e-5);
+  });
+
+  test('requests are served in the order they were made', async () => {
+    const order = await page.evaluate(async (sentences) => {
+      const order = [];
+      const calls = [
+        window.elmo.embed(sentences.slice(0, 20)).then(() => order.push('embed 20')),
+        window.elmo.resetState().then(() => order.push('reset')),
+        window.elmo.embed([['one']]).then(() => order.push('embed 1')),
+        window.elmo.embed('bad').catch(() => order.push('error')),
+        window.elmo.embed(sentences.slice(0, 5), { stateful: true }).then(() => order.push('embed 5')),
+      ];
+      await Promise.all(calls);
+      return order;
+    }, sentences);
+    assert.deepEqual(order, ['embed 20', 'reset', 'embed 1', 'error', 'embed 5']);
+  });
+
   test('errors cross from the worker with their kind and message; the worker stays usable', async () => {
     const result = await page.evaluate(async () => {
       const describe = (e) => ({ name: e.name, message: e.message, type: e.constructor.name, isError: e instanceof Error });
