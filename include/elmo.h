@@ -120,6 +120,30 @@ ELMO_API elmo_status elmo_embed(elmo_context *ctx, const uint8_t *token_bytes,
                                 const uint32_t *token_offsets, const int32_t *sentence_lengths,
                                 int32_t n_sentences, int32_t flags, float *out, size_t out_floats);
 
+/*
+ * Threads. A pool of n_threads threads, the calling one included: each of
+ * threads 1..n_threads-1 must call elmo_thread_pool_work(pool, i) (in wasm:
+ * a worker running another instance of the same module on the same shared
+ * memory), which serves jobs until elmo_thread_pool_stop(). A context given
+ * the pool shares every large product among its threads; the results are the
+ * same bit for bit as with one thread. The thread that calls elmo_embed()
+ * only spins while it waits, so it may be a browser's main thread. NULL when
+ * out of memory, when n_threads is outside 1..ELMO_MAX_THREADS, or when this
+ * build has no threads (a wasm module without shared memory) and n_threads > 1.
+ */
+#define ELMO_MAX_THREADS 64
+typedef struct elmo_thread_pool elmo_thread_pool;
+ELMO_API elmo_thread_pool *elmo_thread_pool_create(int32_t n_threads);
+/* The loop of helper thread `thread` (1..n_threads-1); returns after elmo_thread_pool_stop(). */
+ELMO_API int32_t elmo_thread_pool_work(elmo_thread_pool *pool, int32_t thread);
+/* Makes every helper return from elmo_thread_pool_work(); call when no elmo_embed() runs. */
+ELMO_API void elmo_thread_pool_stop(elmo_thread_pool *pool);
+/* Frees the pool once no helper runs in it any more. */
+ELMO_API void elmo_thread_pool_free(elmo_thread_pool *pool);
+/* Uses pool (NULL: one thread) for later elmo_embed() calls; the pool must
+ * outlive that use. A pool serves one context at a time. */
+ELMO_API elmo_status elmo_context_set_thread_pool(elmo_context *ctx, elmo_thread_pool *pool);
+
 /* Zeroes the kept state of every batch row. */
 ELMO_API void elmo_context_reset_state(elmo_context *ctx);
 

@@ -11,6 +11,7 @@
 #include "char_ids.h"
 #include "lstm.h"
 #include "model.h"
+#include "thread_pool.h"
 #include "token_encoder.h"
 
 /* Every activation buffer of a batch. The arenas grow at the start of
@@ -46,6 +47,7 @@ struct elmo_context {
     uint32_t model_generation;
     elmo_run_state run;
     float *pad_conv; /* (F) the char CNN of an all-PAD window, elmo_token_encoder_pad_windows() */
+    elmo_thread_pool *pool; /* NULL: one thread */
     /* Kept LSTM state per batch slot, slot-major:
      * [slot][layer][direction] { h (P), c (H) }. */
     float *kept;
@@ -125,6 +127,12 @@ void elmo_context_reset_state(elmo_context *ctx) {
         memset(ctx->kept, 0, ctx->n_slots * kept_floats_per_slot(&ctx->model->hp) * sizeof(float));
 }
 
+elmo_status elmo_context_set_thread_pool(elmo_context *ctx, elmo_thread_pool *pool) {
+    if (!ctx) return ELMO_STATUS_INVALID_ARGUMENT;
+    ctx->pool = pool; /* the workspace is re-carved for the pool's size by the next elmo_embed() */
+    return ELMO_STATUS_OK;
+}
+
 const char *elmo_context_last_error(const elmo_context *ctx) {
     return ctx ? ctx->error : "context is NULL";
 }
@@ -152,9 +160,10 @@ static float *carve(carver *cv, size_t n) {
     return piece;
 }
 
-static void carve_floats(const elmo_hparams *hp, size_t T, size_t S, elmo_run_state *rs, carver *cv) {
+static void carve_floats(const elmo_hparams *hp, size_t T, size_t S, int32_t n_threads, elmo_run_state *rs,
+                         carver *cv) {
     const size_t F = (size_t)hp->n_cnn_features, P = (size_t)hp->proj_dim, H = (size_t)hp->lstm_dim;
-    rs->encoder_scratch = carve(cv, elmo_token_encoder_scratch_floats(hp, T));
+    rs->encoder_scratch = carve(cv, elmo_token_encoder_scratch_floats(hp, T, n_threads));
     rs->features = carve(cv, mul_sat(T, F));
     rs->highway = carve(cv, hp->n_highway > 0 ? mul_sat(2 * T, F) : 0);
     rs->tok = carve(cv, mul_sat(T, P));
@@ -173,8 +182,9 @@ static elmo_status prepare_run_state(elmo_context *ctx, size_t T, size_t S, int 
     const elmo_hparams *hp = &ctx->model->hp;
     elmo_run_state *rs = &ctx->run;
 
+    const int32_t n_threads = elmo_thread_pool_size(ctx->pool);
     carver count = {NULL, 0};
-    carve_floats(hp, T, S, rs, &count);
+    carve_floats(hp, T, S, n_threads, rs, &count);
     const size_t n_ints = add_sat(mul_sat(T, (size_t)hp->max_chars), 2 * S);
     const size_t n_sizes = 2 * S;
     if (count.used == SIZE_MAX || n_ints == SIZE_MAX || T > (size_t)INT32_MAX ||
@@ -198,7 +208,7 @@ static elmo_status prepare_run_state(elmo_context *ctx, size_t T, size_t S, int 
     }
 
     carver arena = {rs->floats, 0};
-    carve_floats(hp, T, S, rs, &arena);
+    carve_floats(hp, T, S, n_threads, rs, &arena);
     rs->char_ids = rs->ints;
     rs->order = rs->ints + T * (size_t)hp->max_chars;
     rs->seq_len = rs->order + S;
@@ -363,7 +373,7 @@ elmo_status elmo_embed(elmo_context *ctx, const uint8_t *token_bytes, const uint
 
     plan_batch(hp, sentence_lengths, S, keep, rs);
     fill_char_ids(hp, token_bytes, token_offsets, S, rs);
-    elmo_encode_tokens(hp, w, ctx->pad_conv, rs->char_ids, T, rs->encoder_scratch, rs->features, rs->highway,
+    elmo_encode_tokens(hp, w, ctx->pool, ctx->pad_conv, rs->char_ids, T, rs->encoder_scratch, rs->features, rs->highway,
                        rs->tok);
     write_layer(hp, rs, S, keep, 0, rs->tok, rs->tok, out);
 
@@ -376,7 +386,7 @@ elmo_status elmo_embed(elmo_context *ctx, const uint8_t *token_bytes, const uint
             /* Each direction is its own stack: layer l reads layer l-1 of the same direction. */
             const float *x = l == 0 ? rs->tok : rs->layer_out[(l + 1) % 2][dir];
             load_state(ctx, S, l, dir, stateful);
-            elmo_lstm_run(&w->lstm[l][dir], &dims, &layout, dir == 1, hp->use_skip_connections && l > 0,
+            elmo_lstm_run(ctx->pool, &w->lstm[l][dir], &dims, &layout, dir == 1, hp->use_skip_connections && l > 0,
                           x, y[dir], &buffers);
             if (stateful) store_state(ctx, S, l, dir);
         }

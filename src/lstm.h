@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "thread_pool.h"
 
 /* The shapes and clips of one cell. */
 typedef struct elmo_lstm_dims {
@@ -24,8 +25,8 @@ typedef struct elmo_lstm_dims {
  *   h (rows, P): h_{t-1} on entry, h_t on return.  c (rows, H): updated in place.
  *   m (rows, H): scratch.
  */
-void elmo_lstm_step(const elmo_lstm_weights *w, const elmo_lstm_dims *dims, size_t rows, float *gates,
-                    float *h, float *c, float *m);
+void elmo_lstm_step(elmo_thread_pool *pool, const elmo_lstm_weights *w, const elmo_lstm_dims *dims,
+                    size_t rows, float *gates, float *h, float *c, float *m);
 
 /* Where the sequences of a batch lie: positions are sequence-major. */
 typedef struct elmo_batch_layout {
@@ -52,7 +53,7 @@ typedef struct elmo_lstm_buffers {
  * recurrent state). A sequence's final state is the one after its last own
  * step: after its last position forward, after its first one in reverse.
  */
-void elmo_lstm_run(const elmo_lstm_weights *w, const elmo_lstm_dims *dims,
+void elmo_lstm_run(elmo_thread_pool *pool, const elmo_lstm_weights *w, const elmo_lstm_dims *dims,
                    const elmo_batch_layout *layout, int reverse, int skip, const float *x, float *y,
                    const elmo_lstm_buffers *buf);
 

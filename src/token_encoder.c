@@ -18,10 +18,13 @@ size_t elmo_token_encoder_pad_scratch_floats(const elmo_hparams *hp) {
     return (size_t)widest_filter(hp) * (size_t)hp->char_dim;
 }
 
-size_t elmo_token_encoder_scratch_floats(const elmo_hparams *hp, size_t n_tokens) {
-    /* Every token's (max_chars, d) char matrix, then one token-filter's conv output. */
+/* One token-filter's convolution output: (max_chars, count) at most. */
+static size_t conv_floats(const elmo_hparams *hp) { return (size_t)hp->max_chars * (size_t)hp->max_filter_count; }
+
+size_t elmo_token_encoder_scratch_floats(const elmo_hparams *hp, size_t n_tokens, int32_t n_threads) {
+    /* Every token's (max_chars, d) char matrix, then each thread's conv output. */
     const size_t per_token = (size_t)hp->max_chars * (size_t)hp->char_dim;
-    return n_tokens * per_token + (size_t)hp->max_chars * (size_t)hp->max_filter_count;
+    return n_tokens * per_token + (size_t)n_threads * conv_floats(hp);
 }
 
 void elmo_token_encoder_pad_windows(const elmo_hparams *hp, const elmo_weights *w, float *scratch,
@@ -48,36 +51,49 @@ static size_t live_positions(const int32_t *ids, size_t max_chars) {
 }
 
 /*
- * The char CNN of all tokens, filter by filter so each filter's weights stay
- * in cache. A token's char matrix is (max_chars, d) row-major, so the window
- * of width w at position q is the w*d contiguous floats at row q: each
- * token's convolution is one GEMM with lda = d and k = w*d, no im2col.
- * Only windows touching a live position are computed; all the others are
- * wholly PAD and equal pad_conv (bit for bit: a GEMM row does not depend on
- * the other rows), so the max takes that value once. For a 5-letter word
- * that is 7 windows of ~45.
+ * The char CNN of tokens [first, last), filter by filter so each filter's
+ * weights stay in cache. A token's char matrix is (max_chars, d) row-major,
+ * so the window of width w at position q is the w*d contiguous floats at
+ * row q: each token's convolution is one GEMM with lda = d and k = w*d, no
+ * im2col. Only windows touching a live position are computed; all the
+ * others are wholly PAD and equal pad_conv (bit for bit: a GEMM row does not
+ * depend on the other rows), so the max takes that value once. For a
+ * 5-letter word that is 7 windows of ~45.
  */
-static void char_cnn(const elmo_hparams *hp, const elmo_weights *w, const float *pad_conv,
-                     const int32_t *char_ids, size_t n_tokens, float *chars, float *conv,
-                     float *features) {
+typedef struct char_cnn_job {
+    const elmo_hparams *hp;
+    const elmo_weights *w;
+    const float *pad_conv;
+    const int32_t *char_ids;
+    size_t n_tokens;
+    float *chars, *conv, *features;
+} char_cnn_job;
+
+static void char_cnn_task(void *arg, int32_t thread, int32_t n_threads) {
+    const char_cnn_job *job = arg;
+    const elmo_hparams *hp = job->hp;
+    const elmo_weights *w = job->w;
     const size_t d = (size_t)hp->char_dim, max_chars = (size_t)hp->max_chars;
     const size_t F = (size_t)hp->n_cnn_features;
-    for (size_t t = 0; t < n_tokens; t++)
+    float *conv = job->conv + (size_t)thread * conv_floats(hp);
+    size_t first, last;
+    elmo_thread_share(job->n_tokens, thread, n_threads, &first, &last);
+    for (size_t t = first; t < last; t++)
         for (size_t q = 0; q < max_chars; q++)
-            memcpy(chars + (t * max_chars + q) * d, w->char_embed + (size_t)char_ids[t * max_chars + q] * d,
-                   d * sizeof(float));
+            memcpy(job->chars + (t * max_chars + q) * d,
+                   w->char_embed + (size_t)job->char_ids[t * max_chars + q] * d, d * sizeof(float));
     size_t first_feature = 0;
     for (int32_t f = 0; f < hp->n_filters; f++) {
         const size_t width = (size_t)hp->filter_width[f], count = (size_t)hp->filter_count[f];
         const size_t n_windows = max_chars - width + 1;
-        const float *pad = pad_conv + first_feature, *bias = w->cnn_b[f];
-        for (size_t t = 0; t < n_tokens; t++) {
-            const size_t live = live_positions(char_ids + t * max_chars, max_chars);
+        const float *pad = job->pad_conv + first_feature, *bias = w->cnn_b[f];
+        for (size_t t = first; t < last; t++) {
+            const size_t live = live_positions(job->char_ids + t * max_chars, max_chars);
             const size_t computed = live < n_windows ? live : n_windows;
             const int has_pad_window = n_windows > live;
-            elmo_f32_gemm(computed, count, width * d, chars + t * max_chars * d, d, w->cnn_w[f], NULL, conv,
+            elmo_f32_gemm(computed, count, width * d, job->chars + t * max_chars * d, d, w->cnn_w[f], NULL, conv,
                           count, 0);
-            float *out = features + t * F + first_feature;
+            float *out = job->features + t * F + first_feature;
             for (size_t c = 0; c < count; c++) {
                 float best = has_pad_window ? pad[c] : conv[c];
                 for (size_t q = has_pad_window ? 0 : 1; q < computed; q++)
@@ -93,10 +109,10 @@ static void char_cnn(const elmo_hparams *hp, const elmo_weights *w, const float 
 static float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 /* y = g * relu(x·W_t + b_t) + (1 - g) * x with g = sigmoid(x·W_c + b_c), in place on x. */
-static void highway_layer(const elmo_highway_weights *hw, size_t n_tokens, size_t F, float *x,
-                          float *carry, float *transform) {
-    elmo_f32_gemm(n_tokens, F, F, x, F, hw->w_carry, hw->b_carry, carry, F, 0);
-    elmo_f32_gemm(n_tokens, F, F, x, F, hw->w_transform, hw->b_transform, transform, F, 0);
+static void highway_layer(elmo_thread_pool *pool, const elmo_highway_weights *hw, size_t n_tokens, size_t F,
+                          float *x, float *carry, float *transform) {
+    elmo_gemm(pool, n_tokens, F, F, x, F, hw->w_carry, hw->b_carry, carry, F, 0);
+    elmo_gemm(pool, n_tokens, F, F, x, F, hw->w_transform, hw->b_transform, transform, F, 0);
     for (size_t i = 0; i < n_tokens * F; i++) {
         const float g = sigmoid(carry[i]);
         const float t = transform[i] > 0.0f ? transform[i] : 0.0f;
@@ -104,17 +120,17 @@ static void highway_layer(const elmo_highway_weights *hw, size_t n_tokens, size_
     }
 }
 
-void elmo_encode_tokens(const elmo_hparams *hp, const elmo_weights *w, const float *pad_conv,
-                        const int32_t *char_ids, size_t n_tokens, float *scratch, float *features,
-                        float *highway, float *tok) {
+void elmo_encode_tokens(const elmo_hparams *hp, const elmo_weights *w, elmo_thread_pool *pool,
+                        const float *pad_conv, const int32_t *char_ids, size_t n_tokens, float *scratch,
+                        float *features, float *highway, float *tok) {
     const size_t F = (size_t)hp->n_cnn_features, P = (size_t)hp->proj_dim;
-    float *chars = scratch;
-    float *conv = scratch + n_tokens * (size_t)hp->max_chars * (size_t)hp->char_dim;
-    char_cnn(hp, w, pad_conv, char_ids, n_tokens, chars, conv, features);
+    char_cnn_job job = {hp, w, pad_conv, char_ids, n_tokens, scratch,
+                        scratch + n_tokens * (size_t)hp->max_chars * (size_t)hp->char_dim, features};
+    elmo_thread_pool_run(pool, char_cnn_task, &job);
     for (int32_t k = 0; k < hp->n_highway; k++)
-        highway_layer(&w->highway[k], n_tokens, F, features, highway, highway + n_tokens * F);
+        highway_layer(pool, &w->highway[k], n_tokens, F, features, highway, highway + n_tokens * F);
     if (w->proj_w)
-        elmo_f32_gemm(n_tokens, P, F, features, F, w->proj_w, w->proj_b, tok, P, 0);
+        elmo_gemm(pool, n_tokens, P, F, features, F, w->proj_w, w->proj_b, tok, P, 0);
     else
         memcpy(tok, features, n_tokens * F * sizeof(float)); /* identity: F == P */
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "thread_pool.h"
 
 /*
  * The convolution of a window lying wholly in a token's PAD tail is the same
@@ -22,19 +23,20 @@ void elmo_token_encoder_pad_windows(const elmo_hparams *hp, const elmo_weights *
 /* Floats of scratch elmo_token_encoder_pad_windows() needs. */
 size_t elmo_token_encoder_pad_scratch_floats(const elmo_hparams *hp);
 
-/* Floats of scratch elmo_encode_tokens() needs for n_tokens tokens. */
-size_t elmo_token_encoder_scratch_floats(const elmo_hparams *hp, size_t n_tokens);
+/* Floats of scratch elmo_encode_tokens() needs for n_tokens tokens on n_threads threads. */
+size_t elmo_token_encoder_scratch_floats(const elmo_hparams *hp, size_t n_tokens, int32_t n_threads);
 
 /*
  * char_ids: (n_tokens, max_chars) shifted ids (each < n_characters), every
  * token laid out as BOW … EOW then PAD to the end (char_ids.h).
  * pad_conv: from elmo_token_encoder_pad_windows().
- * scratch: elmo_token_encoder_scratch_floats() floats.
+ * pool: shares the work (NULL: this thread only).
+ * scratch: elmo_token_encoder_scratch_floats() floats for the pool's size.
  * features: (n_tokens, F); highway: (2, n_tokens, F) when n_highway > 0.
  * tok: (n_tokens, P), the result.
  */
-void elmo_encode_tokens(const elmo_hparams *hp, const elmo_weights *w, const float *pad_conv,
-                        const int32_t *char_ids, size_t n_tokens, float *scratch, float *features,
-                        float *highway, float *tok);
+void elmo_encode_tokens(const elmo_hparams *hp, const elmo_weights *w, elmo_thread_pool *pool,
+                        const float *pad_conv, const int32_t *char_ids, size_t n_tokens, float *scratch,
+                        float *features, float *highway, float *tok);
 
 #endif /* ELMO_TOKEN_ENCODER_H */

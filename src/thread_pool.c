@@ -1,0 +1,142 @@
+/* thread_pool.c — see thread_pool.h and the elmo_thread_pool_* functions of elmo.h. */
+#define _POSIX_C_SOURCE 200809L /* sched_yield, natively */
+
+#include "thread_pool.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "kernels/gemm.h"
+
+#if defined(__wasm__)
+#if defined(__wasm_atomics__)
+#define ELMO_CAN_THREAD 1
+#else
+#define ELMO_CAN_THREAD 0 /* a module without shared memory: one thread only */
+#endif
+#else
+#include <sched.h>
+#define ELMO_CAN_THREAD 1
+#endif
+
+struct elmo_thread_pool {
+    /* Bumped for every job (and for stop); helpers wait for it to change. */
+    _Atomic int32_t generation;
+    /* Helpers still running the current job. */
+    _Atomic int32_t busy;
+    _Atomic int32_t stopping;
+    int32_t n_threads;
+    elmo_task_fn task;
+    void *arg;
+};
+
+/* Spins before sleeping: jobs come every few microseconds in the time loop. */
+#define SPINS_BEFORE_SLEEP 20000
+
+static void sleep_while_equal(_Atomic int32_t *word, int32_t value) {
+#if defined(__wasm__) && ELMO_CAN_THREAD
+    __builtin_wasm_memory_atomic_wait32((int32_t *)word, value, -1);
+#elif defined(__wasm__)
+    (void)word, (void)value;
+#else
+    (void)word, (void)value;
+    sched_yield();
+#endif
+}
+
+static void wake_all(_Atomic int32_t *word) {
+#if defined(__wasm__) && ELMO_CAN_THREAD
+    __builtin_wasm_memory_atomic_notify((int32_t *)word, (uint32_t)-1);
+#else
+    (void)word; /* native helpers poll */
+#endif
+}
+
+elmo_thread_pool *elmo_thread_pool_create(int32_t n_threads) {
+    if (n_threads < 1 || n_threads > ELMO_MAX_THREADS || (!ELMO_CAN_THREAD && n_threads > 1)) return NULL;
+    elmo_thread_pool *pool = calloc(1, sizeof *pool);
+    if (pool) pool->n_threads = n_threads;
+    return pool;
+}
+
+int32_t elmo_thread_pool_size(const elmo_thread_pool *pool) { return pool ? pool->n_threads : 1; }
+
+int32_t elmo_thread_pool_work(elmo_thread_pool *pool, int32_t thread) {
+    if (!pool || thread < 1 || thread >= pool->n_threads) return ELMO_STATUS_INVALID_ARGUMENT;
+    int32_t seen = 0; /* generation 0 never carries a job */
+    for (;;) {
+        int32_t now = atomic_load(&pool->generation);
+        for (int spin = 0; now == seen && spin < SPINS_BEFORE_SLEEP; spin++) now = atomic_load(&pool->generation);
+        while (now == seen) {
+            sleep_while_equal(&pool->generation, seen);
+            now = atomic_load(&pool->generation);
+        }
+        seen = now;
+        if (atomic_load(&pool->stopping)) return ELMO_STATUS_OK;
+        pool->task(pool->arg, thread, pool->n_threads);
+        atomic_fetch_sub(&pool->busy, 1);
+    }
+}
+
+void elmo_thread_pool_run(elmo_thread_pool *pool, elmo_task_fn task, void *arg) {
+    if (!pool || pool->n_threads == 1) {
+        task(arg, 0, 1);
+        return;
+    }
+    pool->task = task;
+    pool->arg = arg;
+    atomic_store(&pool->busy, pool->n_threads - 1);
+    atomic_fetch_add(&pool->generation, 1); /* publishes task and arg */
+    wake_all(&pool->generation);
+    task(arg, 0, pool->n_threads);
+    while (atomic_load(&pool->busy) != 0) {
+    }
+}
+
+void elmo_thread_pool_stop(elmo_thread_pool *pool) {
+    if (!pool) return;
+    atomic_store(&pool->stopping, 1);
+    atomic_fetch_add(&pool->generation, 1);
+    wake_all(&pool->generation);
+}
+
+void elmo_thread_pool_free(elmo_thread_pool *pool) { free(pool); }
+
+void elmo_thread_share(size_t units, int32_t thread, int32_t n_threads, size_t *begin, size_t *end) {
+    *begin = units * (size_t)thread / (size_t)n_threads;
+    *end = units * ((size_t)thread + 1) / (size_t)n_threads;
+}
+
+typedef struct gemm_job {
+    size_t m, n, k, lda, ldc;
+    const float *a, *b_packed, *bias;
+    float *c;
+    int accumulate;
+} gemm_job;
+
+/* Columns go out in blocks of 32, the widest tile: a block starting on a
+ * panel boundary is itself a packed matrix. */
+#define GEMM_COLUMN_BLOCK 32
+/* Below this many multiply-adds a job costs more than it saves. */
+#define GEMM_PARALLEL_MIN (1u << 16)
+
+static void gemm_task(void *arg, int32_t thread, int32_t n_threads) {
+    const gemm_job *g = arg;
+    size_t first, last;
+    elmo_thread_share((g->n + GEMM_COLUMN_BLOCK - 1) / GEMM_COLUMN_BLOCK, thread, n_threads, &first, &last);
+    const size_t j0 = first * GEMM_COLUMN_BLOCK;
+    const size_t j1 = last * GEMM_COLUMN_BLOCK < g->n ? last * GEMM_COLUMN_BLOCK : g->n;
+    if (j0 >= j1) return;
+    elmo_f32_gemm(g->m, j1 - j0, g->k, g->a, g->lda, g->b_packed + j0 * g->k, g->bias ? g->bias + j0 : NULL,
+                  g->c + j0, g->ldc, g->accumulate);
+}
+
+void elmo_gemm(elmo_thread_pool *pool, size_t m, size_t n, size_t k, const float *a, size_t lda,
+               const float *b_packed, const float *bias, float *c, size_t ldc, int accumulate) {
+    if (elmo_thread_pool_size(pool) == 1 || n <= GEMM_COLUMN_BLOCK || m * n * k < GEMM_PARALLEL_MIN) {
+        elmo_f32_gemm(m, n, k, a, lda, b_packed, bias, c, ldc, accumulate);
+        return;
+    }
+    gemm_job job = {m, n, k, lda, ldc, a, b_packed, bias, c, accumulate};
+    elmo_thread_pool_run(pool, gemm_task, &job);
+}
