@@ -185,7 +185,7 @@ export async function loadWeights(core, manifest, source, options = {}) {
   async function fillFromCache(index) {
     const { path, sha256 } = manifest.shards[index];
     const url = /** @type {(name: string) => string} */ (source.urlOf)(path);
-    const cached = await cache?.match(url, sha256);
+    const cached = await cache?.match(url, sha256).catch(() => undefined); // unreadable storage: a miss
     if (!cached) return false;
     try {
       await fill(index, responseChunks(cached, path, signal));
