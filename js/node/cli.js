@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { convertModel } from './convert.js';
 import { embedFile } from './embed-file.js';
+import { fetchModel } from './fetch-model.js';
 import { createProgressBar } from './progress-bar.js';
 
 const USAGE = `Usage:
@@ -18,6 +19,13 @@ const USAGE = `Usage:
       (n_layers+1, n_tokens, 2*projection_dim) with --all (the default), or
       (n_tokens, 2*projection_dim) with --top or --average, and a
       "sentence_to_index" dataset holding a JSON map from sentence to index.
+  elmo-wasm fetch <name> [--base-url URL] [--cache-dir DIR] [--keep-downloads]
+      Download a released model (small, medium, original, original-5.5b),
+      resuming an interrupted download, convert it, and print the ready model
+      directory: DIR/models/<name>, DIR by default $ELMO_WASM_CACHE, else
+      $XDG_CACHE_HOME/elmo-wasm, else ~/.cache/elmo-wasm. Does nothing but
+      print the directory when the model is already there. --base-url: a
+      mirror with the same file layout as the AllenNLP server.
   elmo-wasm --version | --help`;
 
 class UsageError extends Error {}
@@ -103,6 +111,41 @@ async function embedCommand(args) {
   );
 }
 
+/** @param {string[]} args */
+async function fetchCommand(args) {
+  const { values, positionals } = parse(
+    args,
+    { 'base-url': { type: 'string' }, 'cache-dir': { type: 'string' }, 'keep-downloads': { type: 'boolean' } },
+    1,
+  );
+  // One bar per stage (options, weights, convert), each ended on its own line.
+  /** @type {ReturnType<typeof createProgressBar> | null} */
+  let current = null;
+  let currentStage = '';
+  /** @param {string} stage */
+  const bar = (stage) => {
+    if (stage !== currentStage) {
+      current?.end();
+      current = createProgressBar({ label: stage.padEnd(8) });
+      currentStage = stage;
+    }
+    return /** @type {ReturnType<typeof createProgressBar>} */ (current);
+  };
+  const mb = (/** @type {number} */ bytes) => Math.round(bytes / 1e5) / 10;
+  const result = await fetchModel(positionals[0], {
+    baseUrl: values['base-url'],
+    cacheDir: values['cache-dir'],
+    keepDownloads: values['keep-downloads'],
+    onProgress: (e) => {
+      if (e.stage === 'download') bar(e.file).update(mb(e.loaded), mb(e.total ?? 0), 'MB');
+      else bar('convert').update(e.done, e.total, 'tensors');
+    },
+  });
+  current?.end();
+  if (result.alreadyReady) console.error(`elmo-wasm: ${positionals[0]} is already in the cache`);
+  console.log(result.modelDir);
+}
+
 async function version() {
   const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
   console.log(`elmo-wasm ${pkg.version}`);
@@ -114,6 +157,7 @@ export async function main(argv) {
   try {
     if (command === 'convert') await convertCommand(rest);
     else if (command === 'embed') await embedCommand(rest);
+    else if (command === 'fetch') await fetchCommand(rest);
     else if (command === '--version' || command === '-v') await version();
     else if (command === '--help' || command === '-h' || command === 'help') console.log(USAGE);
     else throw new UsageError(command ? `unknown command "${command}"` : 'no command given');

@@ -2,28 +2,13 @@
  * The CLI as a user runs it: convert, then embed with each output layout.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { Elmo } from '../../js/index.js';
 import { openHdf5 } from '../../js/node/hdf5.js';
 import { convertFixture, fixtureSentences, maxAbsDiff, optionsPath, weightsPath } from './fixture.js';
-
-const cli = fileURLToPath(new URL('../../js/node/cli.js', import.meta.url));
-const run = promisify(execFile);
-
-/** @param {string[]} args */
-async function elmoWasm(...args) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { elmoWasm } from './run-cli.js';
 
 /** @type {Awaited<ReturnType<typeof convertFixture>>} */
 let work;
