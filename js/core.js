@@ -6,7 +6,7 @@
 import { hasWasmSimd, isNode } from './runtime.js';
 import { absoluteUrl, hasScheme } from './sources.js';
 
-/** @typedef {'simd' | 'scalar'} WasmFlavor */
+/** @typedef {'simd' | 'scalar' | 'simd-threads'} WasmFlavor */
 
 /**
  * @typedef {object} CoreOptions
@@ -55,34 +55,38 @@ function wasmLocation(options, flavor) {
 
 /**
  * @param {string | URL} where
- * @param {WebAssembly.Imports} imports
- * @returns {Promise<WebAssembly.Instance>}
+ * @returns {Promise<WebAssembly.Module>}
  */
-async function instantiateFrom(where, imports) {
+async function compileFrom(where) {
   if (isNode && (typeof where === 'string' || where.protocol === 'file:')) {
     const { readFile } = await import('node:fs/promises');
-    return (await WebAssembly.instantiate(await readFile(where), imports)).instance;
+    return WebAssembly.compile(await readFile(where));
   }
   const response = await fetch(where);
   if (!response.ok) throw new Error(`cannot fetch ${where}: HTTP ${response.status}`);
   // Compiles while downloading where the server says application/wasm.
-  if (response.headers.get('content-type') === 'application/wasm') {
-    return (await WebAssembly.instantiateStreaming(response, imports)).instance;
-  }
-  return (await WebAssembly.instantiate(await response.arrayBuffer(), imports)).instance;
+  if (response.headers.get('content-type') === 'application/wasm') return WebAssembly.compileStreaming(response);
+  return WebAssembly.compile(await response.arrayBuffer());
 }
+
+/** The threaded module's memory bounds (its -sINITIAL_MEMORY and -sMAXIMUM_MEMORY), in 64 KiB pages. */
+const SHARED_MEMORY_PAGES = { initial: 256, maximum: 65536 };
 
 /** One instance of the wasm module: its memory and its C functions. */
 export class Core {
   /**
+   * @param {WebAssembly.Module} module
    * @param {WebAssembly.Instance} instance
    * @param {WasmFlavor} flavor
+   * @param {WebAssembly.Memory} [memory] the shared memory a threaded module imports
    */
-  constructor(instance, flavor) {
+  constructor(module, instance, flavor, memory) {
+    /** The compiled module: helper threads instantiate it again on the same memory. */
+    this.module = module;
     /** @type {any} */
     this.fn = instance.exports;
     /** @type {WebAssembly.Memory} */
-    this.memory = this.fn.memory;
+    this.memory = memory ?? this.fn.memory;
     this.flavor = flavor;
     /** @type {Uint8Array} */
     this._u8 = new Uint8Array(this.memory.buffer);
@@ -90,20 +94,23 @@ export class Core {
 
   /**
    * @param {CoreOptions} [options]
+   * @param {boolean} [threads] the threaded SIMD build (needs SIMD and SharedArrayBuffer)
    * @returns {Promise<Core>}
    */
-  static async create(options = {}) {
+  static async create(options = {}, threads = false) {
     const simd = options.simd ?? hasWasmSimd();
     /** @type {WasmFlavor} */
-    const flavor = simd ? 'simd' : 'scalar';
+    const flavor = threads && simd ? 'simd-threads' : simd ? 'simd' : 'scalar';
+    const memory = flavor === 'simd-threads' ? new WebAssembly.Memory({ ...SHARED_MEMORY_PAGES, shared: true }) : undefined;
     const imports = {
       // Views are re-read lazily (see u8()), so growth needs no work here.
-      env: { emscripten_notify_memory_growth() {} },
+      env: { emscripten_notify_memory_growth() {}, ...(memory && { memory }) },
     };
-    const instance = options.wasmBinary
-      ? (await WebAssembly.instantiate(/** @type {BufferSource} */ (options.wasmBinary), imports)).instance
-      : await instantiateFrom(wasmLocation(options, flavor), imports);
-    const core = new Core(instance, flavor);
+    const module = options.wasmBinary
+      ? await WebAssembly.compile(/** @type {BufferSource} */ (options.wasmBinary))
+      : await compileFrom(wasmLocation(options, flavor));
+    const instance = await WebAssembly.instantiate(module, imports);
+    const core = new Core(module, instance, flavor, memory);
     core.fn._initialize?.();
     return core;
   }
@@ -130,7 +137,8 @@ export class Core {
     const heap = this.u8();
     let end = ptr;
     while (heap[end] !== 0) end++;
-    return new TextDecoder().decode(heap.subarray(ptr, end));
+    // slice(): TextDecoder refuses views of shared memory.
+    return new TextDecoder().decode(heap.slice(ptr, end));
   }
 
   /**

@@ -8,9 +8,18 @@ import { parseManifest } from './manifest.js';
 import { retrying } from './retry.js';
 import { openModelSource } from './sources.js';
 import { checkSentences, packSentences } from './tokens.js';
+import { HelperThreads } from './thread-helpers.js';
+import { defaultThreadCount, hasWasmSimd, threadSupport } from './runtime.js';
 
 /**
- * @typedef {import('./core.js').CoreOptions & import('./loader.js').LoadWeightsOptions} LoadOptions
+ * @typedef {object} ThreadOptions
+ * @property {number} [numThreads] threads that share the work (default: the machine's cores, at
+ *   most 4); more than 1 needs the threaded SIMD build, which needs SharedArrayBuffer: Node.js, or
+ *   a cross-origin isolated page. Elsewhere the model runs on one thread after one console warning.
+ */
+
+/**
+ * @typedef {import('./core.js').CoreOptions & import('./loader.js').LoadWeightsOptions & ThreadOptions} LoadOptions
  */
 
 /**
@@ -35,7 +44,36 @@ import { checkSentences, packSentences } from './tokens.js';
  * @property {number} outputDim 2 * projection_dim
  * @property {number} weightBytes
  * @property {boolean} simd whether the wasm SIMD build runs
+ * @property {number} threads threads that share the work
  */
+
+let warnedSingleThread = false;
+
+/**
+ * How many threads to run, from the option and what the engine allows.
+ * @param {LoadOptions} options
+ * @returns {Promise<number>}
+ */
+async function chooseThreadCount(options) {
+  const wanted = options.numThreads ?? (await defaultThreadCount());
+  if (!Number.isInteger(wanted) || wanted < 1 || wanted > 64) {
+    throw new RangeError(`numThreads must be an integer from 1 to 64, got ${options.numThreads}`);
+  }
+  if (wanted === 1) return 1;
+  const support = threadSupport();
+  const why = !support.ok ? support.why
+    : options.simd === false ? 'the threaded build needs wasm SIMD (simd: false was given)'
+    : options.simd === undefined && !hasWasmSimd() ? 'this engine has no wasm SIMD, which the threaded build needs'
+    : options.wasmBinary ? 'a wasmBinary was given (it is one single-threaded build)'
+    : null;
+  if (why === null) return wanted;
+  if (!warnedSingleThread) {
+    // The one message the library prints: a silent fall to one thread is the complaint users make.
+    console.warn(`elmo-wasm: running on 1 thread instead of ${wanted}: ${why}`);
+    warnedSingleThread = true;
+  }
+  return 1;
+}
 
 const FLAG_STATEFUL = 1;
 const FLAG_KEEP_BOUNDARIES = 2;
@@ -45,6 +83,8 @@ export class Elmo {
   #core;
   /** @type {import('./loader.js').WeightRegion} */
   #weights;
+  /** @type {HelperThreads | null} */
+  #threads;
   #model = 0;
   #ctx = 0;
   /** @type {ModelInfo} */
@@ -57,10 +97,12 @@ export class Elmo {
    * @param {number} model
    * @param {number} ctx
    * @param {ModelInfo} info
+   * @param {HelperThreads | null} threads
    */
-  constructor(core, weights, model, ctx, info) {
+  constructor(core, weights, model, ctx, info, threads) {
     this.#core = core;
     this.#weights = weights;
+    this.#threads = threads;
     this.#model = model;
     this.#ctx = ctx;
     this.info = info;
@@ -77,11 +119,15 @@ export class Elmo {
     const source = await openModelSource(modelDirOrUrl);
     const { signal } = options;
     const manifest = parseManifest(await retrying(() => source.readText('manifest.json', signal), policy, signal));
-    const core = await Core.create(options);
+    const nThreads = await chooseThreadCount(options);
+    const core = await Core.create(options, nThreads > 1);
     const weights = await loadWeights(core, manifest, source, options);
     const { fn } = core;
     const heap = new HeapAllocations(core);
     let model = 0;
+    let ctx = 0;
+    /** @type {HelperThreads | null} */
+    let threads = null;
     try {
       model = fn.elmo_model_create();
       if (!model) throw new ElmoError('out of wasm memory creating the model', Status.OUT_OF_MEMORY);
@@ -90,19 +136,25 @@ export class Elmo {
       if (status !== Status.OK) {
         throw new ElmoError(`${source.location}: ${core.string(fn.elmo_model_last_error(model))}`, status);
       }
-      const ctx = fn.elmo_context_create(model);
+      ctx = fn.elmo_context_create(model);
       if (!ctx) throw new ElmoError('out of wasm memory creating the context', Status.OUT_OF_MEMORY);
+      if (core.flavor === 'simd-threads') {
+        threads = await HelperThreads.start(core, nThreads);
+        fn.elmo_context_set_thread_pool(ctx, threads.pool);
+      }
       const info = {
         name: manifest.name ?? String(modelDirOrUrl),
         nLayers: fn.elmo_model_n_layers(model),
         outputDim: fn.elmo_model_output_dim(model),
         weightBytes: weights.byteLength,
-        simd: core.flavor === 'simd',
+        simd: core.flavor !== 'scalar',
+        threads: threads ? nThreads : 1,
       };
-      const elmo = new Elmo(core, weights, model, ctx, info);
+      const elmo = new Elmo(core, weights, model, ctx, info, threads);
       options.onProgress?.({ status: 'ready', loaded: weights.byteLength, total: weights.byteLength, progress: 100 });
       return elmo;
     } catch (error) {
+      if (ctx) fn.elmo_context_free(ctx);
       if (model) fn.elmo_model_free(model);
       weights.free();
       throw error;
@@ -179,5 +231,8 @@ export class Elmo {
     this.#weights.free();
     this.#ctx = 0;
     this.#model = 0;
+    // The helpers end now; their pool and stacks are freed once they have left it.
+    void this.#threads?.stop();
+    this.#threads = null;
   }
 }

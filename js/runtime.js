@@ -26,3 +26,26 @@ export function hasWasmSimd() {
     return false;
   }
 }
+
+/**
+ * Whether this engine can run the threaded core, and if not, why: shared
+ * wasm memory needs SharedArrayBuffer, which browsers give only to
+ * cross-origin isolated pages (and their workers).
+ * @returns {{ ok: true } | { ok: false, why: string }}
+ */
+export function threadSupport() {
+  if (typeof SharedArrayBuffer === 'undefined') {
+    return { ok: false, why: 'SharedArrayBuffer is unavailable (serve the page with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)' };
+  }
+  if (!isNode && globalThis.crossOriginIsolated !== true) {
+    return { ok: false, why: 'the page is not cross-origin isolated (serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)' };
+  }
+  if (!isNode && typeof Worker === 'undefined') return { ok: false, why: 'this context cannot start Web Workers' };
+  return { ok: true };
+}
+
+/** @returns {Promise<number>} the cores this machine offers, as the default thread count (at most 4) */
+export async function defaultThreadCount() {
+  const cores = isNode ? (await import('node:os')).availableParallelism() : globalThis.navigator?.hardwareConcurrency ?? 1;
+  return Math.max(1, Math.min(4, cores));
+}
