@@ -12,7 +12,7 @@ import { absoluteUrl, hasScheme } from './sources.js';
  * @typedef {object} CoreOptions
  * @property {boolean} [simd] force (true) or refuse (false) the SIMD build; default: detect
  * @property {string | URL} [wasmUrl] the .wasm file, or a folder (ending in `/`) holding
- *   `elmo-simd.wasm` and `elmo-scalar.wasm`; relative to the page (in Node: a path).
+ *   `elmo-simd.wasm`, `elmo-simd-threads.wasm` and `elmo-scalar.wasm`; relative to the page (in Node: a path).
  *   Default: `wasm/` next to this module
  * @property {ArrayBuffer | Uint8Array} [wasmBinary] the module's bytes, already fetched
  */

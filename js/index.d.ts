@@ -33,13 +33,20 @@ export interface LoadOptions {
   /** Force (true) or refuse (false) the wasm SIMD build; default: detect. */
   simd?: boolean;
   /**
-   * The .wasm file, or a folder (ending in '/') holding elmo-simd.wasm and
-   * elmo-scalar.wasm; relative URLs are taken from the page (in Node: paths).
+   * The .wasm file, or a folder (ending in '/') holding elmo-simd.wasm,
+   * elmo-simd-threads.wasm and elmo-scalar.wasm; relative URLs are taken from the page (in Node: paths).
    * Default: js/wasm/ next to the module.
    */
   wasmUrl?: string | URL;
-  /** The .wasm module's bytes, already fetched. */
+  /** The .wasm module's bytes, already fetched (a single-threaded build). */
   wasmBinary?: ArrayBuffer | Uint8Array;
+  /**
+   * Threads that share the work (1..64; default: the machine's cores, at most 4).
+   * More than 1 runs the threaded SIMD build, which needs SharedArrayBuffer:
+   * Node.js, or a cross-origin isolated page (COOP: same-origin, COEP:
+   * require-corp). Elsewhere the model runs on one thread after one console warning.
+   */
+  numThreads?: number;
 }
 
 export interface WorkerLoadOptions extends LoadOptions {
@@ -67,6 +74,8 @@ export interface ModelInfo {
   outputDim: number;
   weightBytes: number;
   simd: boolean;
+  /** Threads that share the work. */
+  threads: number;
 }
 
 export declare class Elmo {

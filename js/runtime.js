@@ -34,12 +34,10 @@ export function hasWasmSimd() {
  * @returns {{ ok: true } | { ok: false, why: string }}
  */
 export function threadSupport() {
-  if (typeof SharedArrayBuffer === 'undefined') {
-    return { ok: false, why: 'SharedArrayBuffer is unavailable (serve the page with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)' };
-  }
   if (!isNode && globalThis.crossOriginIsolated !== true) {
-    return { ok: false, why: 'the page is not cross-origin isolated (serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)' };
+    return { ok: false, why: 'the page is not cross-origin isolated (serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)' };
   }
+  if (typeof SharedArrayBuffer === 'undefined') return { ok: false, why: 'SharedArrayBuffer is unavailable' };
   if (!isNode && typeof Worker === 'undefined') return { ok: false, why: 'this context cannot start Web Workers' };
   return { ok: true };
 }

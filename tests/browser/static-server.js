@@ -37,9 +37,11 @@ const TYPES = {
  */
 
 /**
- * @param {{ models?: Record<string, string> }} [options] URL name -> folder on disk
+ * @param {{ models?: Record<string, string>, isolated?: boolean }} [options] models: URL name ->
+ *   folder on disk; isolated: send the COOP/COEP headers that make pages cross-origin isolated
+ *   (SharedArrayBuffer, so threads)
  */
-export async function startServer({ models = {} } = {}) {
+export async function startServer({ models = {}, isolated = false } = {}) {
   /** @type {string[]} */
   const requests = [];
   /** @type {Map<string, Fault>} */
@@ -73,7 +75,11 @@ export async function startServer({ models = {} } = {}) {
     const { pathname } = new URL(req.url ?? '/', 'http://127.0.0.1');
     requests.push(pathname);
     const fault = takeFault(pathname);
-    const headers = { 'cache-control': 'no-store', 'content-type': TYPES[/** @type {keyof TYPES} */ (extname(pathname))] ?? 'application/octet-stream' };
+    const headers = {
+      'cache-control': 'no-store',
+      'content-type': TYPES[/** @type {keyof TYPES} */ (extname(pathname))] ?? 'application/octet-stream',
+      ...(isolated && { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' }),
+    };
     if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault?.status) return res.writeHead(fault.status, headers).end();
     const file = fileFor(pathname);
