@@ -3,6 +3,7 @@
  * class serves browsers and Node.js; the worker wraps it with the same API.
  */
 import { Core, ElmoError, HeapAllocations, Status } from './core.js';
+import { embedWithOptions, needsEmbedOptions } from './embed-options.js';
 import { loadPolicy, loadWeights } from './loader.js';
 import { parseManifest } from './manifest.js';
 import { retrying } from './retry.js';
@@ -176,6 +177,9 @@ export class Elmo {
    * @returns {Promise<Embedding[]>} one per sentence, in order
    */
   async embed(sentences, options = {}) {
+    // ---- raw text, state modes, output shaping (layers, mix, output, pooling, normalize): see embed-options.js
+    if (needsEmbedOptions(sentences, options)) return /** @type {any} */ (embedWithOptions(this, sentences, options));
+    // ----
     const core = this.#live();
     checkSentences(sentences);
     const flags = (options.stateful ? FLAG_STATEFUL : 0) | (options.keepBoundaries ? FLAG_KEEP_BOUNDARIES : 0);

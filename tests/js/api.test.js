@@ -73,8 +73,8 @@ describe('embed', () => {
   });
 
   const badInputs = [
-    ['not an array', 'hello', TypeError, /sentences must be an array/],
-    ['a sentence that is a string', ['hello world'], TypeError, /sentence 0 must be an array/],
+    ['not an array', 42, TypeError, /sentences must be an array/],
+    ['a sentence that is a number', [['ok'], 5], TypeError, /sentence 1 must be an array of token strings, got number/],
     ['a number token', [['ok'], ['a', 7]], TypeError, /sentence 1, token 1 must be a string, got number/],
     ['a null token', [[null]], TypeError, /sentence 0, token 0 must be a string, got null/],
     ['an empty token', [['a', 'b', '']], RangeError, /sentence 0, token 2 is an empty string/],
