@@ -1,0 +1,59 @@
+/*
+ * kernel-bench.c — a tiny wasm module for tests/bench/kernel-bench.js: it
+ * holds A, B, C buffers of one GEMM shape, B packed into panels once (as the
+ * model's weights are, src/kernels/gemm.h), and runs one of the project's
+ * GEMM kernels on them, so JS can time the kernel alone. Built with emcc by
+ * kernel-bench.js together with every src/kernels/ source; not part of the
+ * library.
+ */
+#include <emscripten/emscripten.h>
+#include <stdlib.h>
+
+#include "kernels/gemm.h"
+
+static float *buf_a, *buf_b, *buf_c, *buf_bias;
+static size_t shape_m, shape_n, shape_k;
+
+static float *alloc_filled(size_t count, unsigned seed) {
+    float *p = aligned_alloc(64, ((count * sizeof(float) + 63) / 64) * 64);
+    if (!p) return NULL;
+    for (size_t i = 0; i < count; i++) {
+        seed = seed * 1103515245u + 12345u;
+        p[i] = (float)((seed >> 9) & 0xffff) / 65536.0f - 0.5f;
+    }
+    return p;
+}
+
+EMSCRIPTEN_KEEPALIVE void kb_free(void) {
+    free(buf_a);
+    free(buf_b);
+    free(buf_c);
+    free(buf_bias);
+    buf_a = buf_b = buf_c = buf_bias = NULL;
+}
+
+/* Allocates and fills the buffers of C[m×n] = bias + A[m×k]·B[k×n]; 0 on success. */
+EMSCRIPTEN_KEEPALIVE int kb_setup(size_t m, size_t n, size_t k) {
+    kb_free();
+    buf_a = alloc_filled(m * k, 1);
+    buf_c = alloc_filled(m * n, 3);
+    buf_bias = alloc_filled(n, 4);
+    float *b = alloc_filled(k * n, 2);
+    buf_b = b ? alloc_filled(elmo_packed_floats(k, n), 5) : NULL;
+    if (buf_b) elmo_f32_pack_panels(k, n, b, n, buf_b);
+    free(b);
+    if (!buf_a || !buf_b || !buf_c || !buf_bias) return -1;
+    shape_m = m;
+    shape_n = n;
+    shape_k = k;
+    return 0;
+}
+
+/* Runs kernel 0 (scalar) or 1 (wasm SIMD) `reps` times; returns C[0] so the work is kept. */
+EMSCRIPTEN_KEEPALIVE float kb_run(int kernel, int reps) {
+    const elmo_f32_gemm_fn fn = kernel == 1 ? elmo_f32_gemm__wasmsimd : elmo_f32_gemm__scalar;
+    for (int r = 0; r < reps; r++) {
+        fn(shape_m, shape_n, shape_k, buf_a, shape_k, buf_b, buf_bias, buf_c, shape_n, 0);
+    }
+    return buf_c[0];
+}

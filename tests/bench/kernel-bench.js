@@ -1,0 +1,111 @@
+/**
+ * GEMM kernel microbenchmark: builds tests/bench/kernel-bench.c together with
+ * the project's kernels into out/bench/kernel-bench.wasm (emcc, when missing
+ * or older than its sources), instantiates it without emcc's JS glue, and
+ * measures GFLOP/s of each kernel (scalar, wasm SIMD) at each shape.
+ *
+ * Run alone: `node tests/bench/kernel-bench.js`.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { BENCH_SHAPES } from './models.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const wasmPath = `${root}out/bench/kernel-bench.wasm`;
+
+/** Every kernel source and header there is (their names change as the kernels do), and ours. */
+function kernelFiles() {
+  const kernels = readdirSync(`${root}src/kernels`).map((f) => `src/kernels/${f}`);
+  return {
+    sources: [...kernels.filter((f) => f.endsWith('.c')), 'tests/bench/kernel-bench.c'],
+    headers: kernels.filter((f) => f.endsWith('.h')),
+  };
+}
+
+/** @typedef {{ label: string, m: number, n: number, k: number, square?: boolean }} GemmShape */
+/** @typedef {GemmShape & { kernel: string, gflops: number }} KernelResult */
+
+export const KERNELS = /** @type {const} */ (['scalar', 'wasmsimd']);
+
+/** @param {string} path */
+const mtime = (path) => {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return -1;
+  }
+};
+
+/** Rebuilds the module when a source or header is newer than it. */
+function buildIfStale() {
+  const { sources, headers } = kernelFiles();
+  const built = mtime(wasmPath);
+  if (built >= 0 && [...sources, ...headers].every((f) => mtime(`${root}${f}`) <= built)) return;
+  mkdirSync(`${root}out/bench`, { recursive: true });
+  const env = { ...process.env, NODE_PATH: `/usr/share/nodejs${process.env.NODE_PATH ? `:${process.env.NODE_PATH}` : ''}` };
+  execFileSync('emcc', ['-O3', '-msimd128', '--no-entry', '-sSTANDALONE_WASM', '-sALLOW_MEMORY_GROWTH=1',
+    '-Isrc', ...sources, '-o', wasmPath], { cwd: root, env, stdio: 'inherit' });
+}
+
+/** The shapes measured: square ones for the peak, then the models' LSTM steps. */
+export function kernelShapes() {
+  /** @type {GemmShape[]} */
+  const shapes = [
+    { label: 'GEMM', m: 256, n: 256, k: 256, square: true },
+    { label: 'GEMM', m: 512, n: 512, k: 512, square: true },
+    { label: 'GEMV-like', m: 1, n: 4096, k: 512 },
+    { label: '8-row GEMM', m: 8, n: 16384, k: 512 },
+  ];
+  for (const s of BENCH_SHAPES) {
+    const { lstmDim: H, projectionDim: P } = s;
+    shapes.push({ label: `${s.name} LSTM h·W_h`, m: 1, n: 4 * H, k: P });
+    shapes.push({ label: `${s.name} LSTM h·W_h`, m: 8, n: 4 * H, k: P });
+    shapes.push({ label: `${s.name} LSTM cell·W_proj`, m: 1, n: P, k: H });
+  }
+  return shapes;
+}
+
+/**
+ * @param {{ budgetMsPerCell?: number }} [options]
+ * @returns {Promise<{ results: KernelResult[], peakGflops: number }>} peak: the best wasm SIMD
+ *   GFLOP/s over the square shapes
+ */
+export async function runKernelBench({ budgetMsPerCell = 300 } = {}) {
+  buildIfStale();
+  const { instance } = await WebAssembly.instantiate(readFileSync(wasmPath), {
+    env: { emscripten_notify_memory_growth() {} },
+  });
+  const fn = /** @type {any} */ (instance.exports);
+  fn._initialize();
+  /** @type {KernelResult[]} */
+  const results = [];
+  for (const shape of kernelShapes()) {
+    if (fn.kb_setup(shape.m, shape.n, shape.k) !== 0) throw new Error(`kernel bench: out of memory at ${shape.m}x${shape.n}x${shape.k}`);
+    const flop = 2 * shape.m * shape.n * shape.k;
+    for (const [id, kernel] of KERNELS.entries()) {
+      // Enough repetitions for ~20 ms per timing, then best of as many timings as the budget allows.
+      const t0 = performance.now();
+      fn.kb_run(id, 1);
+      const once = Math.max(performance.now() - t0, 1e-3);
+      const reps = Math.max(1, Math.round(20 / once));
+      let best = Infinity;
+      const end = performance.now() + budgetMsPerCell;
+      do {
+        const t = performance.now();
+        fn.kb_run(id, reps);
+        best = Math.min(best, (performance.now() - t) / reps);
+      } while (performance.now() < end);
+      results.push({ ...shape, kernel, gflops: flop / best / 1e6 });
+    }
+  }
+  fn.kb_free();
+  const peakGflops = Math.max(...results.filter((r) => r.square && r.kernel === 'wasmsimd').map((r) => r.gflops));
+  return { results, peakGflops };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { kernelTable } = await import('./tables.js');
+  const { results, peakGflops } = await runKernelBench();
+  console.log(kernelTable(results, peakGflops));
+}

@@ -1,0 +1,108 @@
+/**
+ * The benchmark's markdown tables: speed (ours vs ONNX Runtime Web), GEMM
+ * kernels, load time and memory.
+ */
+
+/**
+ * @param {string[]} header
+ * @param {Array<Array<string | number>>} rows
+ */
+export function markdownTable(header, rows) {
+  const line = (/** @type {Array<string | number>} */ cells) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** @param {number | null | undefined} x @param {number} [digits] */
+const fixed = (x, digits = 1) => (x == null || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
+
+/** @param {number} bytes */
+const mib = (bytes) => (bytes ? `${(bytes / 2 ** 20).toFixed(0)} MiB` : 'n/a');
+
+/**
+ * @typedef {object} SpeedRow
+ * @property {string} model
+ * @property {string} input e.g. "1×20"
+ * @property {number} ours tokens/s
+ * @property {number | null} ort1 tokens/s, ORT 1 thread
+ * @property {number | null} ort2 tokens/s, ORT 2 threads
+ * @property {number} oursGflops
+ * @property {number} peakGflops the kernel benchmark's wasm SIMD peak
+ */
+
+/** @param {SpeedRow[]} rows */
+export function speedTable(rows) {
+  return markdownTable(
+    ['model', 'batch×tokens', 'ours tok/s (1 thread)', 'ours threaded', 'ORT 1 thread tok/s', 'ORT 2 threads tok/s',
+      'ours/ORT-1t', 'ours/ORT-2t', 'ours GFLOP/s', '% of GEMM peak'],
+    rows.map((r) => [
+      r.model, r.input, fixed(r.ours), 'n/a (no threads build yet)', fixed(r.ort1), fixed(r.ort2),
+      r.ort1 ? fixed(r.ours / r.ort1, 2) : 'n/a', r.ort2 ? fixed(r.ours / r.ort2, 2) : 'n/a',
+      fixed(r.oursGflops, 2), `${fixed((100 * r.oursGflops) / r.peakGflops, 0)}%`,
+    ]),
+  );
+}
+
+/**
+ * @param {import('./kernel-bench.js').KernelResult[]} results
+ * @param {number} peakGflops
+ */
+export function kernelTable(results, peakGflops) {
+  /** @type {Map<string, Record<string, number>>} */
+  const byShape = new Map();
+  for (const r of results) {
+    const key = `${r.label} | ${r.m}×${r.n}×${r.k}`;
+    byShape.set(key, { ...byShape.get(key), [r.kernel]: r.gflops });
+  }
+  const table = markdownTable(
+    ['shape', 'm×n×k', 'scalar GFLOP/s', 'wasm SIMD GFLOP/s', 'SIMD % of peak'],
+    [...byShape].map(([key, g]) => [...key.split(' | '), fixed(g.scalar, 2), fixed(g.wasmsimd, 2), `${fixed((100 * g.wasmsimd) / peakGflops, 0)}%`]),
+  );
+  return `${table}\n\nGEMM peak (best wasm SIMD GFLOP/s over the square shapes): ${fixed(peakGflops, 2)}`;
+}
+
+/**
+ * @typedef {object} LoadRow
+ * @property {string} model
+ * @property {number} weightBytes
+ * @property {number} oursLoadMs best of 3, Elmo.load from local shards
+ * @property {number} oursWasmBytes
+ * @property {number} oursRssBytes peak RSS of the process
+ * @property {number | null} ortCreateMs session creation from bytes in memory, 1×20 graph
+ * @property {number | null} ortCreate200Ms same, 1×200 graph
+ * @property {number | null} ortWasmBytes
+ * @property {number | null} ortRssBytes
+ */
+
+/** @param {LoadRow[]} rows */
+export function loadTable(rows) {
+  return markdownTable(
+    ['model', 'weights', 'ours load (best of 3)', 'ours wasm memory', 'ours peak RSS',
+      'ORT session create 1×20 / 1×200', 'ORT wasm memory', 'ORT peak RSS (1 thread)'],
+    rows.map((r) => [
+      r.model, mib(r.weightBytes), `${fixed(r.oursLoadMs, 0)} ms`, mib(r.oursWasmBytes), mib(r.oursRssBytes),
+      `${fixed(r.ortCreateMs, 0)} ms / ${fixed(r.ortCreate200Ms, 0)} ms`, mib(r.ortWasmBytes ?? 0), mib(r.ortRssBytes ?? 0),
+    ]),
+  );
+}
+
+/**
+ * @typedef {object} ShareRow
+ * @property {string} model
+ * @property {string} input
+ * @property {number} oursAllMs
+ * @property {number} oursTokenMs
+ * @property {number | null} ortAllMs
+ * @property {number | null} ortTokenMs
+ */
+
+/** @param {ShareRow[]} rows */
+export function shareTable(rows) {
+  const share = (/** @type {number | null} */ part, /** @type {number | null} */ all) => (part && all ? `${fixed((100 * part) / all, 0)}%` : 'n/a');
+  return markdownTable(
+    ['model', 'batch×tokens', 'ours all', 'ours token layer only', 'token layer share', 'ORT 1t all', 'ORT 1t token layer only', 'ORT token layer share'],
+    rows.map((r) => [
+      r.model, r.input, `${fixed(r.oursAllMs)} ms`, `${fixed(r.oursTokenMs)} ms`, share(r.oursTokenMs, r.oursAllMs),
+      `${fixed(r.ortAllMs)} ms`, `${fixed(r.ortTokenMs)} ms`, share(r.ortTokenMs, r.ortAllMs),
+    ]),
+  );
+}
