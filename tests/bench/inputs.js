@@ -1,0 +1,60 @@
+/**
+ * Benchmark inputs: batches of distinct random lowercase words (so no cache
+ * could help), and their character ids as the biLM sees them
+ * (/work/shared/ELMO_NOTES.md, "Inputs"), boundaries included.
+ */
+
+const BOS = 256;
+const EOS = 257;
+const BOW = 258;
+const EOW = 259;
+const PAD = 260;
+
+/**
+ * A batch of `batch` sentences of `tokens` random words of 3-9 letters.
+ * @param {number} batch
+ * @param {number} tokens
+ * @param {() => number} [random] uniform in [0, 1)
+ * @returns {string[][]}
+ */
+export function randomBatch(batch, tokens, random = Math.random) {
+  const word = () => {
+    const length = 3 + Math.floor(random() * 7);
+    return String.fromCharCode(...Array.from({ length }, () => 97 + Math.floor(random() * 26)));
+  };
+  return Array.from({ length: batch }, () => Array.from({ length: tokens }, word));
+}
+
+/**
+ * Shifted char ids of one token's bytes, or of a boundary marker.
+ * @param {Int32Array} row `maxChars` ids to fill
+ * @param {Uint8Array | number} content a token's UTF-8 bytes, or BOS / EOS
+ */
+function fillToken(row, content) {
+  const bytes = typeof content === 'number' ? [content] : content.subarray(0, row.length - 2);
+  row.fill(PAD + 1);
+  row[0] = BOW + 1;
+  for (let i = 0; i < bytes.length; i++) row[i + 1] = bytes[i] + 1;
+  row[bytes.length + 1] = EOW + 1;
+}
+
+/**
+ * Char ids of equally long sentences with `<S>` and `</S>`: shape
+ * [batch, tokens + 2, maxChars], row-major.
+ * @param {string[][]} sentences all of the same length
+ * @param {number} maxChars options.char_cnn.max_characters_per_token
+ * @returns {Int32Array}
+ */
+export function charIds(sentences, maxChars) {
+  const positions = sentences[0].length + 2;
+  if (sentences.some((s) => s.length + 2 !== positions)) throw new Error('charIds: sentences must have the same length');
+  const ids = new Int32Array(sentences.length * positions * maxChars);
+  const utf8 = new TextEncoder();
+  sentences.forEach((sentence, b) => {
+    const row = (/** @type {number} */ t) => ids.subarray((b * positions + t) * maxChars, (b * positions + t + 1) * maxChars);
+    fillToken(row(0), BOS);
+    sentence.forEach((token, t) => fillToken(row(t + 1), utf8.encode(token)));
+    fillToken(row(positions - 1), EOS);
+  });
+  return ids;
+}
