@@ -1,0 +1,127 @@
+/**
+ * `npm run bench`: ours vs ONNX Runtime Web on random-weight models of the
+ * official shapes, the GEMM kernel microbenchmark, load time and memory.
+ * Tables go to stdout and out/bench/results.md; progress goes to stderr.
+ *
+ *   npm run bench -- [--models=small,medium,original] [--budget=ms per cell]
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { flopsPerPosition } from './flops.js';
+import { runKernelBench } from './kernel-bench.js';
+import { BENCH_SHAPES, tokenLayerOnly } from './models.js';
+import { benchModel } from './random-model.js';
+import { kernelTable, loadTable, shareTable, speedTable } from './tables.js';
+
+/** @typedef {import('./run-engine.js').RunSpec} RunSpec */
+/** @typedef {import('./run-engine.js').RunResult} RunResult */
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+/** @type {Array<[number, number]>} */
+const INPUTS = [[1, 20], [8, 20], [1, 200]];
+/** @type {Array<[number, number]>} */
+const SHARE_INPUTS = [[1, 20], [8, 20]];
+
+/** @param {string} message */
+const log = (message) => process.stderr.write(`${message}\n`);
+
+function parseArgs() {
+  const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
+  const models = args.models ? args.models.split(',') : BENCH_SHAPES.map((s) => s.name);
+  const unknown = models.filter((m) => !BENCH_SHAPES.some((s) => s.name === m));
+  if (unknown.length) throw new Error(`unknown model ${unknown.join(', ')}; known: ${BENCH_SHAPES.map((s) => s.name).join(', ')}`);
+  return { shapes: BENCH_SHAPES.filter((s) => models.includes(s.name)), budgetMs: Number(args.budget ?? 1500) };
+}
+
+/**
+ * Runs run-engine.js in a child process.
+ * @param {RunSpec} spec
+ * @returns {Promise<RunResult>}
+ */
+function runEngine(spec) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'tests/bench/run-engine.js'), JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => { out += chunk; });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code !== 0 || !line) reject(new Error(`${spec.engine} on ${spec.modelDir} failed (exit ${code}):\n${out}`));
+      else resolve(JSON.parse(line.slice('RESULT '.length)));
+    });
+  });
+}
+
+/** @param {[number, number]} shape */
+const label = ([batch, tokens]) => `${batch}×${tokens}`;
+
+async function main() {
+  const { shapes, budgetMs } = parseArgs();
+  const started = performance.now();
+  const machine = `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}.`;
+  log('== models (cached in out/bench-models/)');
+  const dirs = [];
+  for (const shape of shapes) dirs.push({ shape, dir: await benchModel(shape, log), tokenDir: await benchModel(tokenLayerOnly(shape), log) });
+
+  log('== GEMM kernels');
+  const kernels = await runKernelBench();
+
+  const speedRows = [];
+  const loadRows = [];
+  const shareRows = [];
+  for (const { shape, dir, tokenDir } of dirs) {
+    const options = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')).options;
+    const flops = flopsPerPosition(options).total;
+    const base = { modelDir: dir, shapes: INPUTS, budgetMs, minRuns: 2 };
+    log(`== ${shape.name}: ours`);
+    const ours = await runEngine({ ...base, engine: 'ours', threads: 1 });
+    log(`== ${shape.name}: ORT 1 thread`);
+    const ort1 = await runEngine({ ...base, engine: 'ort', threads: 1 });
+    log(`== ${shape.name}: ORT 2 threads`);
+    const ort2 = await runEngine({ ...base, engine: 'ort', threads: 2 });
+    INPUTS.forEach(([batch, tokens], i) => {
+      const tokS = (/** @type {RunResult} */ r) => (batch * tokens * 1000) / r.shapes[i].bestMs;
+      speedRows.push({
+        model: shape.name, input: label([batch, tokens]), ours: tokS(ours), ort1: tokS(ort1), ort2: tokS(ort2),
+        oursGflops: (flops * batch * (tokens + 2)) / ours.shapes[i].bestMs / 1e6, peakGflops: kernels.peakGflops,
+      });
+    });
+    loadRows.push({
+      model: shape.name, weightBytes: ours.weightBytes, oursLoadMs: /** @type {number} */ (ours.loadMs),
+      oursWasmBytes: ours.wasmBytes, oursRssBytes: ours.peakRssBytes,
+      ortCreateMs: ort1.shapes[0].sessionCreateMs ?? null, ortCreate200Ms: ort1.shapes[2].sessionCreateMs ?? null,
+      ortWasmBytes: ort1.wasmBytes, ortRssBytes: ort1.peakRssBytes,
+    });
+    log(`== ${shape.name}: token layer only (ours, ORT 1 thread)`);
+    const tokenSpec = { modelDir: tokenDir, shapes: SHARE_INPUTS, budgetMs: budgetMs / 2, minRuns: 2 };
+    const oursToken = await runEngine({ ...tokenSpec, engine: 'ours', threads: 1 });
+    const ortToken = await runEngine({ ...tokenSpec, engine: 'ort', threads: 1 });
+    SHARE_INPUTS.forEach((input, i) => {
+      shareRows.push({
+        model: shape.name, input: label(input), oursAllMs: ours.shapes[i].bestMs, oursTokenMs: oursToken.shapes[i].bestMs,
+        ortAllMs: ort1.shapes[i].bestMs, ortTokenMs: ortToken.shapes[i].bestMs,
+      });
+    });
+  }
+
+  const report = [
+    '## Speed: tokens/s (best of N runs, distinct random words each run; GFLOP/s counts <S> and </S> positions)',
+    speedTable(speedRows),
+    'ours/ORT > 1 means ours is faster. ORT: onnxruntime-web wasm backend (SIMD build), same weights, graph from tests/bench/onnx-graph.js.',
+    '## GEMM kernels (tests/bench/kernel-bench.c)',
+    kernelTable(kernels.results, kernels.peakGflops),
+    '## Load time and memory (one process per engine and model)',
+    loadTable(loadRows),
+    '## Where the time goes: the token layer (char CNN + highway + projection) alone',
+    shareTable(shareRows),
+    `${machine} Total benchmark time: ${((performance.now() - started) / 1000).toFixed(0)} s.`,
+  ].join('\n\n');
+  console.log(report);
+  await mkdir(join(root, 'out/bench'), { recursive: true });
+  await writeFile(join(root, 'out/bench/results.md'), `# elmo-wasm benchmark\n\n${report}\n`);
+}
+
+await main();
