@@ -144,6 +144,19 @@ ELMO_API void elmo_thread_pool_free(elmo_thread_pool *pool);
  * outlive that use. A pool serves one context at a time. */
 ELMO_API elmo_status elmo_context_set_thread_pool(elmo_context *ctx, elmo_thread_pool *pool);
 
+/*
+ * Token cache. A context keeps the context-free vectors (layer 0) of the
+ * last max_entries distinct tokens it encoded (least recently used out) and
+ * reuses them: the same numbers, bit for bit, without the char CNN and
+ * highways. On by default with ELMO_DEFAULT_TOKEN_CACHE entries (of
+ * projection_dim floats each); 0 turns it off and frees it.
+ */
+#define ELMO_DEFAULT_TOKEN_CACHE 4096
+#define ELMO_MAX_TOKEN_CACHE (1 << 24)
+ELMO_API elmo_status elmo_context_set_token_cache(elmo_context *ctx, int32_t max_entries);
+/* counts[0]: lookups that found their token, counts[1]: those that did not, since the cache was made. */
+ELMO_API void elmo_context_token_cache_counts(const elmo_context *ctx, double counts[2]);
+
 /* Zeroes the kept state of every batch row. */
 ELMO_API void elmo_context_reset_state(elmo_context *ctx);
 

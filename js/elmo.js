@@ -20,7 +20,13 @@ import { defaultThreadCount, hasWasmSimd, threadSupport } from './runtime.js';
  */
 
 /**
- * @typedef {import('./core.js').CoreOptions & import('./loader.js').LoadWeightsOptions & ThreadOptions} LoadOptions
+ * @typedef {object} CacheOptions
+ * @property {number} [tokenCache] distinct tokens whose context-free vectors (layer 0) are kept
+ *   and reused, bit for bit, least recently used out (default 4096; 0: off)
+ */
+
+/**
+ * @typedef {import('./core.js').CoreOptions & import('./loader.js').LoadWeightsOptions & ThreadOptions & CacheOptions} LoadOptions
  */
 
 /**
@@ -120,6 +126,10 @@ export class Elmo {
     const source = await openModelSource(modelDirOrUrl);
     const { signal } = options;
     const manifest = parseManifest(await retrying(() => source.readText('manifest.json', signal), policy, signal));
+    const { tokenCache } = options;
+    if (tokenCache !== undefined && !(Number.isInteger(tokenCache) && tokenCache >= 0 && tokenCache <= 1 << 24)) {
+      throw new RangeError(`tokenCache must be an integer from 0 to ${1 << 24}, got ${tokenCache}`);
+    }
     const nThreads = await chooseThreadCount(options);
     const core = await Core.create(options, nThreads > 1);
     const weights = await loadWeights(core, manifest, source, options);
@@ -139,6 +149,7 @@ export class Elmo {
       }
       ctx = fn.elmo_context_create(model);
       if (!ctx) throw new ElmoError('out of wasm memory creating the context', Status.OUT_OF_MEMORY);
+      if (tokenCache !== undefined) fn.elmo_context_set_token_cache(ctx, tokenCache);
       if (core.flavor === 'simd-threads') {
         threads = await HelperThreads.start(core, nThreads);
         fn.elmo_context_set_thread_pool(ctx, threads.pool);
@@ -218,6 +229,23 @@ export class Elmo {
    */
   get wasmMemoryBytes() {
     return this.#live().memory.buffer.byteLength;
+  }
+
+  /**
+   * Lookups of the token cache since load: `hits` found their token's vector, `misses` computed it.
+   * @returns {{ hits: number, misses: number }}
+   */
+  get tokenCacheStats() {
+    const core = this.#live();
+    const heap = new HeapAllocations(core);
+    try {
+      const counts = heap.alloc(16);
+      core.fn.elmo_context_token_cache_counts(this.#ctx, counts);
+      const [hits, misses] = new Float64Array(core.memory.buffer, counts, 2);
+      return { hits, misses };
+    } finally {
+      heap.freeAll();
+    }
   }
 
   /** Forgets the state kept by stateful calls: every batch row starts from zeros again. */

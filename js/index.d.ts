@@ -47,6 +47,11 @@ export interface LoadOptions {
    * require-corp). Elsewhere the model runs on one thread after one console warning.
    */
   numThreads?: number;
+  /**
+   * Distinct tokens whose context-free vectors (layer 0) are kept and reused,
+   * bit for bit, least recently used out (default 4096; 0 turns it off).
+   */
+  tokenCache?: number;
 }
 
 export interface WorkerLoadOptions extends LoadOptions {
@@ -84,6 +89,8 @@ export declare class Elmo {
   readonly info: ModelInfo;
   /** Size of this instance's wasm memory in bytes (it only grows): for leak checks. */
   readonly wasmMemoryBytes: number;
+  /** Token cache lookups since load: hits reused a vector, misses computed one. */
+  readonly tokenCacheStats: { hits: number; misses: number };
   embed(sentences: string[][], options?: EmbedOptions): Promise<Embedding[]>;
   resetState(): void;
   /** Frees the model's wasm memory. Safe to call twice; later calls throw. */

@@ -12,6 +12,7 @@
 #include "lstm.h"
 #include "model.h"
 #include "thread_pool.h"
+#include "token_cache.h"
 #include "token_encoder.h"
 
 /* Every activation buffer of a batch. The arenas grow at the start of
@@ -25,7 +26,9 @@ typedef struct elmo_run_state {
     size_t *sizes;
     size_t sizes_cap;
 
-    int32_t *char_ids;      /* (T, max_chars) */
+    int32_t *char_ids;      /* (T, max_chars) of the tokens to encode (the cache misses) */
+    int32_t *source;        /* (T) per position: the miss whose vector it takes, or -1 (from the cache) */
+    int32_t *miss_entry;    /* (T) per miss: its cache entry, or -1 */
     int32_t *order;         /* (S) sentences, longest first */
     int32_t *seq_len;       /* (S) tokens + 2 boundaries */
     size_t *seq_start;      /* (S) first position of each sentence */
@@ -34,6 +37,7 @@ typedef struct elmo_run_state {
     float *features;        /* (T, F) */
     float *highway;         /* (2, T, F) */
     float *tok;             /* (T, P) layer 0 */
+    float *tok_miss;        /* (T, P) layer 0 of the misses */
     float *layer_out[2][2]; /* [ping-pong][direction] (T, P) */
     float *xg;              /* (T, 4H) */
     float *gates;           /* (S, 4H) */
@@ -48,6 +52,7 @@ struct elmo_context {
     elmo_run_state run;
     float *pad_conv; /* (F) the char CNN of an all-PAD window, elmo_token_encoder_pad_windows() */
     elmo_thread_pool *pool; /* NULL: one thread */
+    elmo_token_cache *cache; /* NULL: off */
     /* Kept LSTM state per batch slot, slot-major:
      * [slot][layer][direction] { h (P), c (H) }. */
     float *kept;
@@ -109,6 +114,10 @@ elmo_context *elmo_context_create(const elmo_model *model) {
     }
     elmo_token_encoder_pad_windows(hp, &model->w, scratch, ctx->pad_conv);
     free(scratch);
+    if (elmo_context_set_token_cache(ctx, ELMO_DEFAULT_TOKEN_CACHE) != ELMO_STATUS_OK) {
+        elmo_context_free(ctx);
+        return NULL;
+    }
     return ctx;
 }
 
@@ -119,12 +128,38 @@ void elmo_context_free(elmo_context *ctx) {
     free(ctx->run.sizes);
     free(ctx->kept);
     free(ctx->pad_conv);
+    elmo_token_cache_free(ctx->cache);
     free(ctx);
 }
 
 void elmo_context_reset_state(elmo_context *ctx) {
     if (ctx && ctx->kept && ctx->model->loaded && ctx->model->generation == ctx->model_generation)
         memset(ctx->kept, 0, ctx->n_slots * kept_floats_per_slot(&ctx->model->hp) * sizeof(float));
+}
+
+/* Keys longer than this (max_characters_per_token - 2 bytes) would make the cache's key
+ * table large; such exotic models run without it. */
+#define MAX_CACHED_KEY_BYTES 1024
+
+elmo_status elmo_context_set_token_cache(elmo_context *ctx, int32_t max_entries) {
+    if (!ctx) return ELMO_STATUS_INVALID_ARGUMENT;
+    if (max_entries < 0 || max_entries > ELMO_MAX_TOKEN_CACHE)
+        return set_error(ctx, ELMO_STATUS_INVALID_ARGUMENT, "token cache size %d is outside 0..%d", (int)max_entries,
+                         ELMO_MAX_TOKEN_CACHE);
+    const elmo_hparams *hp = &ctx->model->hp;
+    const size_t key_bytes = (size_t)hp->max_chars - 2;
+    elmo_token_cache_free(ctx->cache);
+    ctx->cache = NULL;
+    if (max_entries == 0 || key_bytes > MAX_CACHED_KEY_BYTES) return ELMO_STATUS_OK;
+    ctx->cache = elmo_token_cache_create((size_t)max_entries, key_bytes, (size_t)hp->proj_dim);
+    return ctx->cache ? ELMO_STATUS_OK : set_error(ctx, ELMO_STATUS_OUT_OF_MEMORY, "out of memory for the token cache");
+}
+
+void elmo_context_token_cache_counts(const elmo_context *ctx, double counts[2]) {
+    uint64_t hits = 0, misses = 0;
+    if (ctx && ctx->cache) elmo_token_cache_counts(ctx->cache, &hits, &misses);
+    counts[0] = (double)hits;
+    counts[1] = (double)misses;
 }
 
 elmo_status elmo_context_set_thread_pool(elmo_context *ctx, elmo_thread_pool *pool) {
@@ -167,6 +202,7 @@ static void carve_floats(const elmo_hparams *hp, size_t T, size_t S, int32_t n_t
     rs->features = carve(cv, mul_sat(T, F));
     rs->highway = carve(cv, hp->n_highway > 0 ? mul_sat(2 * T, F) : 0);
     rs->tok = carve(cv, mul_sat(T, P));
+    rs->tok_miss = carve(cv, mul_sat(T, P));
     for (int i = 0; i < 2; i++)
         for (int dir = 0; dir < 2; dir++) rs->layer_out[i][dir] = carve(cv, mul_sat(T, P));
     rs->xg = carve(cv, mul_sat(T, 4 * H));
@@ -185,7 +221,7 @@ static elmo_status prepare_run_state(elmo_context *ctx, size_t T, size_t S, int 
     const int32_t n_threads = elmo_thread_pool_size(ctx->pool);
     carver count = {NULL, 0};
     carve_floats(hp, T, S, n_threads, rs, &count);
-    const size_t n_ints = add_sat(mul_sat(T, (size_t)hp->max_chars), 2 * S);
+    const size_t n_ints = add_sat(mul_sat(T, add_sat((size_t)hp->max_chars, 2)), 2 * S);
     const size_t n_sizes = 2 * S;
     if (count.used == SIZE_MAX || n_ints == SIZE_MAX || T > (size_t)INT32_MAX ||
         mul_sat(count.used, sizeof(float)) == SIZE_MAX)
@@ -210,7 +246,9 @@ static elmo_status prepare_run_state(elmo_context *ctx, size_t T, size_t S, int 
     carver arena = {rs->floats, 0};
     carve_floats(hp, T, S, n_threads, rs, &arena);
     rs->char_ids = rs->ints;
-    rs->order = rs->ints + T * (size_t)hp->max_chars;
+    rs->source = rs->char_ids + T * (size_t)hp->max_chars;
+    rs->miss_entry = rs->source + T;
+    rs->order = rs->miss_entry + T;
     rs->seq_len = rs->order + S;
     rs->seq_start = rs->sizes;
     rs->out_start = rs->sizes + S;
@@ -286,19 +324,59 @@ static void plan_batch(const elmo_hparams *hp, const int32_t *sentence_lengths, 
     }
 }
 
-static void fill_char_ids(const elmo_hparams *hp, const uint8_t *token_bytes,
-                          const uint32_t *token_offsets, size_t S, elmo_run_state *rs) {
-    const size_t max_chars = (size_t)hp->max_chars;
+/*
+ * Layer 0 of every position: boundaries and tokens found in the cache are
+ * copied from it; the rest (each distinct token once) get their char ids,
+ * are encoded together, and enter the cache.
+ */
+static void token_vectors(elmo_context *ctx, const uint8_t *token_bytes, const uint32_t *token_offsets,
+                          size_t S, size_t T) {
+    const elmo_model *model = ctx->model;
+    const elmo_hparams *hp = &model->hp;
+    elmo_run_state *rs = &ctx->run;
+    elmo_token_cache *cache = ctx->cache;
+    const size_t max_chars = (size_t)hp->max_chars, P = (size_t)hp->proj_dim;
+    const size_t max_bytes = max_chars - 2; /* the char ids see no more */
+    int32_t n_miss = 0;
     size_t token = 0;
     for (size_t s = 0; s < S; s++) {
-        int32_t *ids = rs->char_ids + rs->seq_start[s] * max_chars;
-        const size_t n = (size_t)rs->seq_len[s] - 2;
-        elmo_char_ids_boundary(ELMO_CHAR_BOS, hp->max_chars, ids);
-        for (size_t i = 0; i < n; i++, token++)
-            elmo_char_ids(token_bytes + token_offsets[token], token_offsets[token + 1] - token_offsets[token],
-                          hp->max_chars, ids + (1 + i) * max_chars);
-        elmo_char_ids_boundary(ELMO_CHAR_EOS, hp->max_chars, ids + (n + 1) * max_chars);
+        const size_t len = (size_t)rs->seq_len[s];
+        for (size_t i = 0; i < len; i++) {
+            const size_t pos = rs->seq_start[s] + i;
+            const elmo_token_kind kind = i == 0 ? ELMO_TOKEN_BOS : i + 1 == len ? ELMO_TOKEN_EOS : ELMO_TOKEN_BYTES;
+            const uint8_t *bytes = NULL;
+            size_t n_bytes = 0;
+            if (kind == ELMO_TOKEN_BYTES) {
+                bytes = token_bytes + token_offsets[token];
+                n_bytes = token_offsets[token + 1] - token_offsets[token];
+                token++;
+            }
+            const size_t key_len = n_bytes < max_bytes ? n_bytes : max_bytes;
+            int32_t entry = cache ? elmo_token_cache_find(cache, kind, bytes, key_len) : -1;
+            if (entry >= 0) {
+                rs->source[pos] = elmo_token_cache_pending(cache, entry);
+                if (rs->source[pos] < 0)
+                    memcpy(rs->tok + pos * P, elmo_token_cache_vector(cache, entry), P * sizeof(float));
+                continue;
+            }
+            entry = cache ? elmo_token_cache_claim(cache, kind, bytes, key_len, n_miss) : -1;
+            int32_t *ids = rs->char_ids + (size_t)n_miss * max_chars;
+            if (kind == ELMO_TOKEN_BYTES) elmo_char_ids(bytes, n_bytes, hp->max_chars, ids);
+            else elmo_char_ids_boundary(kind == ELMO_TOKEN_BOS ? ELMO_CHAR_BOS : ELMO_CHAR_EOS, hp->max_chars, ids);
+            rs->miss_entry[n_miss] = entry;
+            rs->source[pos] = n_miss++;
+        }
     }
+    elmo_encode_tokens(hp, &model->w, ctx->pool, ctx->pad_conv, rs->char_ids, (size_t)n_miss, rs->encoder_scratch,
+                       rs->features, rs->highway, rs->tok_miss);
+    for (size_t pos = 0; pos < T; pos++)
+        if (rs->source[pos] >= 0)
+            memcpy(rs->tok + pos * P, rs->tok_miss + (size_t)rs->source[pos] * P, P * sizeof(float));
+    if (!cache) return;
+    for (int32_t m = 0; m < n_miss; m++)
+        if (rs->miss_entry[m] >= 0)
+            memcpy(elmo_token_cache_vector(cache, rs->miss_entry[m]), rs->tok_miss + (size_t)m * P, P * sizeof(float));
+    elmo_token_cache_settle(cache);
 }
 
 /* Writes output layer `layer` ([fwd, bwd] per token) for every sentence. */
@@ -372,9 +450,7 @@ elmo_status elmo_embed(elmo_context *ctx, const uint8_t *token_bytes, const uint
     elmo_run_state *rs = &ctx->run;
 
     plan_batch(hp, sentence_lengths, S, keep, rs);
-    fill_char_ids(hp, token_bytes, token_offsets, S, rs);
-    elmo_encode_tokens(hp, w, ctx->pool, ctx->pad_conv, rs->char_ids, T, rs->encoder_scratch, rs->features, rs->highway,
-                       rs->tok);
+    token_vectors(ctx, token_bytes, token_offsets, S, T);
     write_layer(hp, rs, S, keep, 0, rs->tok, rs->tok, out);
 
     const elmo_batch_layout layout = {S, T, rs->order, rs->seq_len, rs->seq_start};
