@@ -5,6 +5,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { convertModel } from '../../js/node/convert.js';
 import { openHdf5 } from '../../js/node/hdf5.js';
@@ -57,4 +58,23 @@ export function maxAbsDiff(a, b) {
   let max = 0;
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
   return max;
+}
+
+/**
+ * For a test file: converts the fixture before its tests and deletes it
+ * after them. The returned object is filled in by then.
+ * @param {object} [options] passed to convertModel
+ * @returns {{ modelDir: string, sentences: string[][] }} sentences: the fixture's 30, tokenized
+ */
+export function fixtureForTests(options = {}) {
+  const state = { modelDir: '', sentences: /** @type {string[][]} */ ([]) };
+  /** @type {Awaited<ReturnType<typeof convertFixture>> | undefined} */
+  let converted;
+  before(async () => {
+    converted = await convertFixture(options);
+    state.modelDir = converted.modelDir;
+    state.sentences = (await fixtureSentences()).flat().map((s) => s.split(' '));
+  });
+  after(() => converted?.cleanup());
+  return state;
 }

@@ -4,30 +4,22 @@
  * bad numThreads is refused before anything loads.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Elmo } from '../../js/index.js';
-import { convertFixture, fixtureSentences } from './fixture.js';
+import { fixtureForTests } from './fixture.js';
 
-/** @type {Awaited<ReturnType<typeof convertFixture>>} */
-let converted;
-/** @type {string[][]} */
-let sentences;
-before(async () => {
-  converted = await convertFixture();
-  sentences = (await fixtureSentences()).flat().map((s) => s.split(' '));
-});
-after(() => converted.cleanup());
+const fixture = fixtureForTests();
 
 /**
  * Embeds the fixture sentences stateless, then twice statefully in batches of 7.
  * @param {number} numThreads
  */
 async function run(numThreads) {
-  const elmo = await Elmo.load(converted.modelDir, { numThreads });
+  const elmo = await Elmo.load(fixture.modelDir, { numThreads });
   try {
-    const outputs = [...(await elmo.embed(sentences))];
+    const outputs = [...(await elmo.embed(fixture.sentences))];
     for (let pass = 0; pass < 2; pass++) {
-      for (let i = 0; i < sentences.length; i += 7) outputs.push(...(await elmo.embed(sentences.slice(i, i + 7), { stateful: true })));
+      for (let i = 0; i < fixture.sentences.length; i += 7) outputs.push(...(await elmo.embed(fixture.sentences.slice(i, i + 7), { stateful: true })));
     }
     return { info: elmo.info, data: outputs.map((o) => o.data) };
   } finally {
@@ -48,6 +40,6 @@ test('2 and 3 threads give exactly the numbers of one thread', async () => {
 
 test('numThreads outside 1..64 is a RangeError', async () => {
   for (const numThreads of [0, 65, 1.5, NaN]) {
-    await assert.rejects(Elmo.load(converted.modelDir, { numThreads }), { name: 'RangeError', message: /numThreads must be an integer from 1 to 64/ });
+    await assert.rejects(Elmo.load(fixture.modelDir, { numThreads }), { name: 'RangeError', message: /numThreads must be an integer from 1 to 64/ });
   }
 });

@@ -3,26 +3,18 @@
  * with it off, counts that show it working, and bad sizes refused.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Elmo } from '../../js/index.js';
-import { convertFixture, fixtureSentences } from './fixture.js';
+import { fixtureForTests } from './fixture.js';
 
-/** @type {Awaited<ReturnType<typeof convertFixture>>} */
-let converted;
-/** @type {string[][]} */
-let sentences;
-before(async () => {
-  converted = await convertFixture();
-  sentences = (await fixtureSentences()).flat().map((s) => s.split(' '));
-});
-after(() => converted.cleanup());
+const fixture = fixtureForTests();
 
 /** @param {number | undefined} tokenCache */
 async function embedTwice(tokenCache) {
-  const elmo = await Elmo.load(converted.modelDir, { tokenCache, numThreads: 1 });
+  const elmo = await Elmo.load(fixture.modelDir, { tokenCache, numThreads: 1 });
   try {
-    const first = await elmo.embed(sentences);
-    const second = await elmo.embed(sentences);
+    const first = await elmo.embed(fixture.sentences);
+    const second = await elmo.embed(fixture.sentences);
     return { data: [...first, ...second].map((e) => e.data), stats: elmo.tokenCacheStats };
   } finally {
     elmo.dispose();
@@ -35,7 +27,7 @@ test('cached token vectors give exactly the numbers of the uncached path', async
   for (const size of [undefined, 7]) {
     const on = await embedTwice(size);
     on.data.forEach((d, i) => assert.deepEqual(d, off.data[i], `output ${i} with tokenCache ${size}`));
-    const lookups = 2 * sentences.reduce((n, s) => n + s.length + 2, 0);
+    const lookups = 2 * fixture.sentences.reduce((n, s) => n + s.length + 2, 0);
     assert.equal(on.stats.hits + on.stats.misses, lookups);
     if (size === undefined) {
       // The second pass finds every token; the first finds boundaries and repeated words.
@@ -46,6 +38,6 @@ test('cached token vectors give exactly the numbers of the uncached path', async
 
 test('tokenCache outside 0..2^24 is a RangeError', async () => {
   for (const tokenCache of [-1, 1.5, 2 ** 24 + 1]) {
-    await assert.rejects(Elmo.load(converted.modelDir, { tokenCache }), { name: 'RangeError' });
+    await assert.rejects(Elmo.load(fixture.modelDir, { tokenCache }), { name: 'RangeError' });
   }
 });
