@@ -1,24 +1,46 @@
 #!/usr/bin/env node
 /**
- * elmo-wasm command line: convert released ELMo models, embed text files.
+ * elmo-wasm command line: fetch and convert released ELMo models, describe
+ * them, embed text files, dump static token vectors.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { convertModel } from './convert.js';
 import { embedFile } from './embed-file.js';
 import { fetchModel } from './fetch-model.js';
+import { describeModel, formatModelDescription } from './model-info.js';
+import { writeVocabEmbeddings } from './vocab-embeddings.js';
 import { createProgressBar } from './progress-bar.js';
 
 const USAGE = `Usage:
   elmo-wasm convert <options.json> <weights.hdf5> <model-dir> [--shard-mb N]
       Convert a released AllenNLP/bilm-tf ELMo model into a model directory.
-  elmo-wasm embed <input.txt> <output.hdf5> --model <model-dir>
-                  [--all | --top | --average] [--batch-size N] [--stateful]
-      Embed a file with one whitespace-tokenized sentence per line, writing
-      AllenNLP's \`allennlp elmo\` HDF5 layout: dataset "i" for line i, of shape
-      (n_layers+1, n_tokens, 2*projection_dim) with --all (the default), or
-      (n_tokens, 2*projection_dim) with --top or --average, and a
-      "sentence_to_index" dataset holding a JSON map from sentence to index.
+  elmo-wasm embed <input.txt | -> <output.hdf5 | .npy | .jsonl | -> --model <model-dir>
+                  [--all | --top | --average] [--pooling mean|max] [--normalize]
+                  [--format hdf5|npy|jsonl] [--use-sentence-keys]
+                  [--batch-size N] [--stateful]
+      Embed a file (-: stdin) with one whitespace-tokenized sentence per line.
+      Per sentence: (n_layers+1, n_tokens, 2*projection_dim) with --all (the
+      default), (n_tokens, 2*projection_dim) with --top or --average; with
+      --pooling, the token axis is pooled away. --normalize: unit vectors.
+      The format is --format or the output's extension:
+        .hdf5/.h5  AllenNLP's \`allennlp elmo\` layout: dataset "i" for line i and
+                   a "sentence_to_index" dataset (a JSON map from sentence to
+                   "i"); --use-sentence-keys names the datasets by the sentences
+                   instead (and writes no sentence_to_index), as AllenNLP does.
+        .npy       one float32 array: a row per token, the sentences one after
+                   another ((total_tokens, n_layers+1, 2P) with --all,
+                   (total_tokens, 2P) with --top/--average), or a row per
+                   sentence with --pooling; <name>.index.json says which rows
+                   are which sentence.
+        .jsonl     one JSON object per line: index, sentence, tokens, shape,
+                   embedding (nested arrays). Output "-" writes it to stdout.
+  elmo-wasm info <model-dir>
+      Print a model's name, shapes, layers, weight bytes and shard count.
+  elmo-wasm vocab-embeddings <model-dir> <vocab.txt> <output.txt | .hdf5> [--batch-size N]
+      The context-free token vector (layer 0, projection_dim wide) of each word
+      of a list (one per line), as GloVe text (word v1 v2 ...) or as bilm-tf's
+      dump_token_embeddings HDF5 (dataset "embedding", (n_words, projection_dim)).
   elmo-wasm fetch <name> [--base-url URL] [--cache-dir DIR] [--keep-downloads]
       Download a released model (small, medium, original, original-5.5b),
       resuming an interrupted download, convert it, and print the ready model
@@ -82,11 +104,18 @@ async function embedCommand(args) {
       all: { type: 'boolean' },
       top: { type: 'boolean' },
       average: { type: 'boolean' },
+      pooling: { type: 'string' },
+      normalize: { type: 'boolean' },
+      format: { type: 'string' },
+      'use-sentence-keys': { type: 'boolean' },
       'batch-size': { type: 'string' },
       stateful: { type: 'boolean' },
     },
     2,
   );
+  if (values.pooling !== undefined && !['mean', 'max'].includes(values.pooling)) {
+    throw new UsageError(`--pooling must be mean or max, got ${values.pooling}`);
+  }
   if (!values.model) throw new UsageError('--model <model-dir> is required');
   const chosen = /** @type {const} */ (['all', 'top', 'average']).filter((k) => values[k]);
   if (chosen.length > 1) throw new UsageError(`choose one of --all, --top, --average (got ${chosen.map((c) => `--${c}`).join(' ')})`);
@@ -97,6 +126,10 @@ async function embedCommand(args) {
   const result = await embedFile(input, output, {
     model: values.model,
     layers: chosen[0] ?? 'all',
+    pooling: /** @type {'mean' | 'max' | undefined} */ (values.pooling),
+    normalize: values.normalize,
+    format: /** @type {any} */ (values.format),
+    useSentenceKeys: values['use-sentence-keys'],
     batchSize,
     stateful: values.stateful,
     onBatch: ({ sentences, tokens, totalSentences }) => {
@@ -106,9 +139,30 @@ async function embedCommand(args) {
   });
   bar.end();
   const rate = result.tokens / result.seconds;
-  console.log(
+  // With the embeddings on stdout, the summary goes to stderr.
+  (output === '-' ? console.error : console.log)(
     `wrote ${output}: ${result.sentences} sentences, ${result.tokens} tokens in ${result.seconds.toFixed(2)} s (${rate.toFixed(0)} tokens/s)`,
   );
+}
+
+/** @param {string[]} args */
+async function infoCommand(args) {
+  const { positionals } = parse(args, {}, 1);
+  console.log(formatModelDescription(await describeModel(positionals[0])));
+}
+
+/** @param {string[]} args */
+async function vocabEmbeddingsCommand(args) {
+  const { values, positionals } = parse(args, { 'batch-size': { type: 'string' } }, 3);
+  const [modelDir, vocab, output] = positionals;
+  const batchSize = values['batch-size'] ? positiveInteger(values['batch-size'], '--batch-size') : undefined;
+  const bar = createProgressBar({ label: 'vocab ' });
+  const result = await writeVocabEmbeddings(modelDir, vocab, output, {
+    batchSize,
+    onBatch: (done, total) => bar.update(done, total, 'words'),
+  });
+  bar.end();
+  console.log(`wrote ${output}: ${result.words} words x ${result.dim} (${result.format === 'glove' ? 'GloVe text' : 'HDF5 "embedding"'})`);
 }
 
 /** @param {string[]} args */
@@ -158,6 +212,8 @@ export async function main(argv) {
     if (command === 'convert') await convertCommand(rest);
     else if (command === 'embed') await embedCommand(rest);
     else if (command === 'fetch') await fetchCommand(rest);
+    else if (command === 'info') await infoCommand(rest);
+    else if (command === 'vocab-embeddings') await vocabEmbeddingsCommand(rest);
     else if (command === '--version' || command === '-v') await version();
     else if (command === '--help' || command === '-h' || command === 'help') console.log(USAGE);
     else throw new UsageError(command ? `unknown command "${command}"` : 'no command given');

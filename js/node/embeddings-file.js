@@ -11,8 +11,9 @@ import { hdf5ErrorSummary, openHdf5 } from './hdf5.js';
  * @property {(key: string, data: Float32Array, shape: number[]) => void} write
  *   adds dataset `key` of `shape` (row-major `data`); a 0 in `shape` is fine
  *   (an empty dataset of that shape). Synchronous: h5wasm writes in place.
- * @property {(sentenceToIndex: Record<string, string>) => void} close
- *   writes `sentence_to_index` and closes the file; the object is unusable after
+ * @property {(sentenceToIndex: Record<string, string> | null) => void} close
+ *   writes `sentence_to_index` (not when null: AllenNLP writes none when the keys
+ *   are the sentences themselves) and closes the file; the object is unusable after
  * @property {() => void} abandon closes the file without `sentence_to_index`
  *   (after an error; the file is left incomplete for the caller to delete)
  * @property {string} path
@@ -61,10 +62,14 @@ export async function createEmbeddingsFile(path) {
     },
     close(sentenceToIndex) {
       mustBeOpen('close');
-      if (sentenceToIndex === null || typeof sentenceToIndex !== 'object' || Array.isArray(sentenceToIndex)) {
-        throw new TypeError(`${path}: sentenceToIndex must be an object from sentence to dataset key`);
+      if (typeof sentenceToIndex !== 'object' || Array.isArray(sentenceToIndex)) {
+        throw new TypeError(`${path}: sentenceToIndex must be an object from sentence to dataset key, or null`);
       }
       open = false;
+      if (sentenceToIndex === null) {
+        file.close();
+        return;
+      }
       try {
         // As AllenNLP: shape (1,) of variable-length UTF-8 str, element 0 the JSON.
         file.create_dataset({ name: SENTENCE_TO_INDEX, data: [JSON.stringify(sentenceToIndex)], shape: [1] });
