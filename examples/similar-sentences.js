@@ -1,9 +1,12 @@
 // Embeds the lines of a text file and prints, for each one, the most similar
-// other line (cosine of mean-pooled top-layer vectors).
+// other line: cosine of the mean-pooled top-layer vectors.
 //
 //   node examples/similar-sentences.js <model-dir> [file.txt]
+//
+// Lines are raw text: the library's tokenizer splits off punctuation and
+// clitics the way ELMo's training data was tokenized.
 import { readFile } from 'node:fs/promises';
-import { Elmo } from '../js/index.js';
+import { Elmo, similarity } from '../js/index.js';
 
 const [modelDir, file = new URL('./sentences.txt', import.meta.url)] = process.argv.slice(2);
 if (!modelDir) {
@@ -11,24 +14,26 @@ if (!modelDir) {
   process.exit(2);
 }
 const lines = (await readFile(file, 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean);
+if (lines.length < 2) {
+  console.error(`${file}: needs at least two non-blank lines to compare`);
+  process.exit(1);
+}
 const elmo = await Elmo.load(modelDir);
 try {
-  const outputs = await elmo.embed(lines.map((l) => l.split(/\s+/)));
-  const vectors = outputs.map(({ shape: [layers, n, dim], data }) => {
-    const mean = new Float32Array(dim);
-    const top = data.subarray((layers - 1) * n * dim);
-    for (let t = 0; t < n; t++) for (let i = 0; i < dim; i++) mean[i] += top[t * dim + i] / n;
-    return mean;
-  });
-  const cosine = (a, b) => {
-    let ab = 0, aa = 0, bb = 0;
-    for (let i = 0; i < a.length; i++) { ab += a[i] * b[i]; aa += a[i] * a[i]; bb += b[i] * b[i]; }
-    return ab / Math.sqrt(aa * bb);
-  };
+  // One vector per line: the top biLSTM layer, averaged over the tokens.
+  const vectors = await elmo.embed(lines, { layers: 'top', pooling: 'mean' });
+  const dim = vectors[0].data.length;
+  const stacked = new Float32Array(lines.length * dim);
+  vectors.forEach((v, i) => stacked.set(v.data, i * dim));
+  const matrix = { shape: [lines.length, dim], data: stacked };
+  const scores = similarity(matrix, matrix).data; // (n, n) cosines
+
   lines.forEach((line, i) => {
-    let best = -1, score = -Infinity;
-    vectors.forEach((v, j) => { if (j !== i && cosine(vectors[i], v) > score) { best = j; score = cosine(vectors[i], v); } });
-    console.log(`${line}\n  ~ ${lines[best]}  (cosine ${score.toFixed(3)})`);
+    let best = -1;
+    for (let j = 0; j < lines.length; j++) {
+      if (j !== i && (best < 0 || scores[i * lines.length + j] > scores[i * lines.length + best])) best = j;
+    }
+    console.log(`${line}\n  ~ ${lines[best]}  (cosine ${scores[i * lines.length + best].toFixed(3)})`);
   });
 } finally {
   elmo.dispose();

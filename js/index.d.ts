@@ -92,6 +92,8 @@ export declare class Elmo {
   /** Token cache lookups since load: hits reused a vector, misses computed one. */
   readonly tokenCacheStats: { hits: number; misses: number };
   embed(sentences: string[][], options?: EmbedOptions): Promise<Embedding[]>;
+  /** Raw text (each string one sentence, tokenized by `tokenize`) and/or output options; see OutputOptions. */
+  embed(input: EmbedInput, options?: OutputOptions): Promise<EmbedResult[]>;
   resetState(): void;
   /** Frees the model's wasm memory. Safe to call twice; later calls throw. */
   dispose(): void;
@@ -109,6 +111,7 @@ export declare class ElmoWorker {
   static load(modelUrl: string | URL, options?: WorkerLoadOptions): Promise<ElmoWorker>;
   readonly info: ModelInfo;
   embed(sentences: string[][], options?: EmbedOptions): Promise<Embedding[]>;
+  embed(input: EmbedInput, options?: OutputOptions): Promise<EmbedResult[]>;
   resetState(): Promise<void>;
   /** Ends the worker. Safe to call twice; later calls throw. */
   dispose(): void;
@@ -178,3 +181,49 @@ export interface TokenizedText {
 
 /** A Penn-Treebank-like tokenizer for raw text. */
 export declare function tokenize(text: string): TokenizedText;
+
+/** What `embed` takes: one raw-text sentence, several, or sentences already split into tokens. */
+export type EmbedInput = string | string[] | string[][];
+
+/**
+ * Per-call state of the biLSTM:
+ * 'none' — every sentence starts from a zero state (the default; `stateful: false`);
+ * 'carry' — batch row r continues from where row r of the previous carrying call ended (`stateful: true`);
+ * 'reset' — forget the kept state first, then carry (the start of a new document).
+ */
+export type StateMode = 'none' | 'carry' | 'reset';
+
+/** TensorFlow Hub ELMo's output names. */
+export type TfHubOutput = 'word_emb' | 'lstm_outputs1' | 'lstm_outputs2' | 'elmo' | 'default';
+
+/**
+ * `embed` options beyond the engine's own. Choose at most one of `layers`,
+ * `mix`, `output` (`mix` may also weight the 'elmo' and 'default' outputs).
+ * Unknown keys and contradictions are refused with a TypeError / RangeError.
+ */
+export interface OutputOptions extends EmbedOptions {
+  state?: StateMode;
+  /** 'all' (default): (n_layers + 1, n, 2P); 'top' or 'average': (n, 2P); layer indices: (k, n, 2P). */
+  layers?: 'all' | 'top' | 'average' | number[];
+  /** AllenNLP's ScalarMix of all layers: (n, 2P). */
+  mix?: ScalarMix;
+  /**
+   * word_emb (n, P); lstm_outputs1 / lstm_outputs2 (n, 2P); elmo (n, 2P, weighted by `mix`);
+   * default (2P): elmo mean-pooled over the tokens.
+   */
+  output?: TfHubOutput;
+  /** Pool over the tokens: (..., n, d) -> (..., d). Default 'none'. */
+  pooling?: 'mean' | 'max' | 'none';
+  /** Scale every vector (the last axis) to unit length. */
+  normalize?: boolean;
+}
+
+/** One sentence's result; for raw-text input also its tokens and their offsets in the text. */
+export interface EmbedResult extends Tensor {
+  tokens?: string[];
+  /** [start, end) of each token in its text, in UTF-16 code units. */
+  offsets?: Array<[number, number]>;
+}
+
+/** Shapes engine results (n_layers + 1, n, 2P) as `options` ask; what `embed` does with them. */
+export declare function shapeOutputs(embeddings: Tensor[], options: OutputOptions): Tensor[];

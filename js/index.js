@@ -10,3 +10,4 @@ export { hasWasmSimd } from './runtime.js';
 export { clearCache } from './shard-cache.js';
 export { cosine, normalize, pool, scalarMix, selectLayers, similarity, tfHubOutputs } from './outputs.js';
 export { tokenize } from './tokenizer.js';
+export { shapeOutputs } from './embed-options.js';

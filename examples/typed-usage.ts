@@ -1,0 +1,32 @@
+// The library from TypeScript: checked by `tsc -p examples` (tests/js/types.test.js),
+// so the declarations in js/index.d.ts stay true to the API.
+import { Elmo, cosine, tokenize, type EmbedResult, type Embedding, type OutputOptions } from '../js/index.js';
+
+export async function nearestSentence(modelDir: string, query: string, candidates: string[]): Promise<string> {
+  const elmo = await Elmo.load(modelDir, { onProgress: (e) => void e.progress });
+  try {
+    // Token arrays and no output options: the full (n_layers + 1, n, 2P) tensor.
+    const [full]: Embedding[] = await elmo.embed([['The', 'bank', 'closed', '.']], { stateful: false });
+    const [layers, tokens, dim] = full.shape;
+    void (layers * tokens * dim);
+
+    // Raw text with output options: one sentence vector each, plus tokens and offsets.
+    const options: OutputOptions = { layers: 'top', pooling: 'mean', normalize: true };
+    const [q, ...rest]: EmbedResult[] = await elmo.embed([query, ...candidates], options);
+    const spans = q.offsets?.map(([start, end]) => query.slice(start, end)) ?? [];
+    void spans;
+
+    const hub = await elmo.embed('A document starts here.', { output: 'elmo', mix: { weights: [0, 1, 2], gamma: 1 }, state: 'reset' });
+    void hub[0].tokens;
+
+    let best = 0;
+    rest.forEach((r, i) => {
+      if (cosine(q.data, r.data) > cosine(q.data, rest[best].data)) best = i;
+    });
+    return candidates[best];
+  } finally {
+    elmo.dispose();
+  }
+}
+
+export const firstToken: string | undefined = tokenize("Don't panic.").tokens[0];
