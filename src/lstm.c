@@ -12,7 +12,7 @@ static float clip(float x, float bound) { return x > bound ? bound : (x < -bound
 void elmo_lstm_step(elmo_thread_pool *pool, const elmo_lstm_weights *w, const elmo_lstm_dims *dims,
                     size_t rows, float *gates, float *h, float *c, float *m) {
     const size_t H = dims->H, P = dims->P;
-    elmo_gemm(pool, rows, 4 * H, P, h, P, w->w_h, NULL, gates, 4 * H, 1);
+    elmo_gemm(pool, rows, 4 * H, P, h, P, &w->w_h, NULL, gates, 4 * H, 1);
     for (size_t r = 0; r < rows; r++) {
         const float *g = gates + r * 4 * H;
         float *c_row = c + r * H, *m_row = m + r * H;
@@ -24,7 +24,7 @@ void elmo_lstm_step(elmo_thread_pool *pool, const elmo_lstm_weights *w, const el
             m_row[u] = sigmoid(o) * tanhf(cell);
         }
     }
-    elmo_gemm(pool, rows, P, H, m, H, w->w_proj, NULL, h, P, 0);
+    elmo_gemm(pool, rows, P, H, m, H, &w->w_proj, NULL, h, P, 0);
     if (!isinf(dims->proj_clip))
         for (size_t i = 0; i < rows * P; i++) h[i] = clip(h[i], dims->proj_clip);
 }
@@ -35,7 +35,7 @@ void elmo_lstm_run(elmo_thread_pool *pool, const elmo_lstm_weights *w, const elm
     const size_t H4 = 4 * dims->H, P = dims->P;
     if (layout->n_seqs == 0) return;
     /* The input half of every gate, for all positions of the batch at once. */
-    elmo_gemm(pool, layout->n_positions, H4, P, x, P, w->w_x, w->b, buf->xg, H4, 0);
+    elmo_gemm(pool, layout->n_positions, H4, P, x, P, &w->w_x, w->b, buf->xg, H4, 0);
 
     /* Longest first, so the rows still running at step t are a prefix. */
     size_t active = layout->n_seqs;

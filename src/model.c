@@ -20,8 +20,10 @@ typedef struct tensor_spec {
     char name[40];
     int32_t rank;
     int32_t shape[2];
-    const float **slot; /* where the mapped pointer goes */
-    int packed;         /* a GEMM weight, stored in panels (kernels/gemm.h) */
+    const float **slot;  /* where the mapped pointer of a row-major tensor goes, or */
+    elmo_weight *weight; /* the GEMM weight (packed panels, kernels/gemm.h) this tensor is */
+    int packed;          /* weight != NULL */
+    int int8;            /* dtype "int8": panels of int8, then the column scales */
     int optional;       /* proj/W and proj/b when F == P */
     int found;
     size_t offset, bytes;
@@ -41,9 +43,7 @@ static elmo_status set_error(elmo_model *model, elmo_status status, const char *
 }
 
 static void add_spec(tensor_table *t, const char *name, int32_t rank, int32_t d0, int32_t d1,
-                     const float **slot, int optional) {
-    /* Every matrix but the char embedding (a lookup table) is a GEMM weight. */
-    const int packed = rank == 2 && strcmp(name, "char_embed") != 0;
+                     const float **slot, elmo_weight *weight, int optional) {
     tensor_spec *s = &t->specs[t->count++];
     memset(s, 0, sizeof *s);
     snprintf(s->name, sizeof s->name, "%s", name);
@@ -51,9 +51,25 @@ static void add_spec(tensor_table *t, const char *name, int32_t rank, int32_t d0
     s->shape[0] = d0;
     s->shape[1] = d1;
     s->slot = slot;
-    s->packed = packed;
+    s->weight = weight;
+    s->packed = weight != NULL;
     s->optional = optional;
 }
+
+/* A vector or the char embedding: row-major float32. */
+static void add_plain(tensor_table *t, const char *name, int32_t rank, int32_t d0, int32_t d1,
+                      const float **slot, int optional) {
+    add_spec(t, name, rank, d0, d1, slot, NULL, optional);
+}
+
+/* A GEMM weight [k, n]: packed panels, float32 or int8. */
+static void add_weight(tensor_table *t, const char *name, int32_t k, int32_t n, elmo_weight *weight,
+                       int optional) {
+    add_spec(t, name, 2, k, n, NULL, weight, optional);
+}
+
+/* Bytes of an int8 weight's values before its scales: they start 64-byte aligned. */
+static size_t int8_values_bytes(size_t k, size_t n) { return (elmo_packed_floats(k, n) + 63) / 64 * 64; }
 
 /* The tensors FORMAT.md lists for these hparams, each bound to its slot in w. */
 static int build_tensor_table(const elmo_hparams *hp, elmo_weights *w, tensor_table *t) {
@@ -64,37 +80,37 @@ static int build_tensor_table(const elmo_hparams *hp, elmo_weights *w, tensor_ta
     if (!t->specs) return 0;
     const int32_t d = hp->char_dim, F = hp->n_cnn_features, P = hp->proj_dim, H = hp->lstm_dim;
     char name[40];
-    add_spec(t, "char_embed", 2, hp->n_characters, d, &w->char_embed, 0);
+    add_plain(t, "char_embed", 2, hp->n_characters, d, &w->char_embed, 0);
     for (int32_t i = 0; i < hp->n_filters; i++) {
         snprintf(name, sizeof name, "cnn/W_%d", (int)i);
-        add_spec(t, name, 2, hp->filter_width[i] * d, hp->filter_count[i], &w->cnn_w[i], 0);
+        add_weight(t, name, hp->filter_width[i] * d, hp->filter_count[i], &w->cnn_w[i], 0);
         snprintf(name, sizeof name, "cnn/b_%d", (int)i);
-        add_spec(t, name, 1, hp->filter_count[i], 0, &w->cnn_b[i], 0);
+        add_plain(t, name, 1, hp->filter_count[i], 0, &w->cnn_b[i], 0);
     }
     for (int32_t k = 0; k < hp->n_highway; k++) {
         elmo_highway_weights *hw = &w->highway[k];
         snprintf(name, sizeof name, "highway/%d/W_carry", (int)k);
-        add_spec(t, name, 2, F, F, &hw->w_carry, 0);
+        add_weight(t, name, F, F, &hw->w_carry, 0);
         snprintf(name, sizeof name, "highway/%d/b_carry", (int)k);
-        add_spec(t, name, 1, F, 0, &hw->b_carry, 0);
+        add_plain(t, name, 1, F, 0, &hw->b_carry, 0);
         snprintf(name, sizeof name, "highway/%d/W_transform", (int)k);
-        add_spec(t, name, 2, F, F, &hw->w_transform, 0);
+        add_weight(t, name, F, F, &hw->w_transform, 0);
         snprintf(name, sizeof name, "highway/%d/b_transform", (int)k);
-        add_spec(t, name, 1, F, 0, &hw->b_transform, 0);
+        add_plain(t, name, 1, F, 0, &hw->b_transform, 0);
     }
-    add_spec(t, "proj/W", 2, F, P, &w->proj_w, F == P);
-    add_spec(t, "proj/b", 1, P, 0, &w->proj_b, F == P);
+    add_weight(t, "proj/W", F, P, &w->proj_w, F == P);
+    add_plain(t, "proj/b", 1, P, 0, &w->proj_b, F == P);
     for (int32_t dir = 0; dir < 2; dir++) {
         for (int32_t l = 0; l < hp->n_layers; l++) {
             elmo_lstm_weights *lw = &w->lstm[l][dir];
             snprintf(name, sizeof name, "lstm/%d/%d/W_x", (int)dir, (int)l);
-            add_spec(t, name, 2, P, 4 * H, &lw->w_x, 0);
+            add_weight(t, name, P, 4 * H, &lw->w_x, 0);
             snprintf(name, sizeof name, "lstm/%d/%d/W_h", (int)dir, (int)l);
-            add_spec(t, name, 2, P, 4 * H, &lw->w_h, 0);
+            add_weight(t, name, P, 4 * H, &lw->w_h, 0);
             snprintf(name, sizeof name, "lstm/%d/%d/b", (int)dir, (int)l);
-            add_spec(t, name, 1, 4 * H, 0, &lw->b, 0);
+            add_plain(t, name, 1, 4 * H, 0, &lw->b, 0);
             snprintf(name, sizeof name, "lstm/%d/%d/W_proj", (int)dir, (int)l);
-            add_spec(t, name, 2, H, P, &lw->w_proj, 0);
+            add_weight(t, name, H, P, &lw->w_proj, 0);
         }
     }
     return 1;
@@ -160,10 +176,14 @@ static elmo_status read_tensor_entry(elmo_model *model, tensor_table *t, const j
         return set_error(model, ELMO_STATUS_INVALID_WEIGHTS, "tensor \"%s\" is listed twice", s->name);
 
     const json_value *dtype = json_object_get(entry, "dtype");
-    if (!dtype || dtype->type != JSON_STRING || strcmp(dtype->u.string.chars, "float32") != 0 ||
-        dtype->u.string.len != 7)
+    const int is_string = dtype && dtype->type == JSON_STRING;
+    const int is_float32 = is_string && dtype->u.string.len == 7 && strcmp(dtype->u.string.chars, "float32") == 0;
+    const int is_int8 = is_string && dtype->u.string.len == 4 && strcmp(dtype->u.string.chars, "int8") == 0;
+    if (!is_float32 && !(is_int8 && s->packed))
         return set_error(model, ELMO_STATUS_INVALID_WEIGHTS,
-                         "tensor \"%s\": dtype must be \"float32\", got %s%.20s%s", s->name,
+                         s->packed ? "tensor \"%s\": dtype must be \"float32\" or \"int8\", got %s%.20s%s"
+                                   : "tensor \"%s\": dtype must be \"float32\", got %s%.20s%s",
+                         s->name,
                          dtype && dtype->type == JSON_STRING ? "\"" : "",
                          dtype && dtype->type == JSON_STRING ? dtype->u.string.chars : "a non-string",
                          dtype && dtype->type == JSON_STRING ? "\"" : "");
@@ -193,7 +213,9 @@ static elmo_status read_tensor_entry(elmo_model *model, tensor_table *t, const j
                          "tensor \"%s\": offset must be an integer >= 0", s->name);
     /* Shapes are bounded by the hparams limits, so bytes fits in size_t. */
     const size_t rows = (size_t)s->shape[0], cols = s->rank == 2 ? (size_t)s->shape[1] : 1;
-    const size_t bytes = (s->packed ? elmo_packed_floats(rows, cols) : rows * cols) * sizeof(float);
+    const size_t bytes = !s->packed ? rows * cols * sizeof(float)
+                         : is_int8   ? int8_values_bytes(rows, cols) + elmo_panel_columns(cols) * sizeof(float)
+                                     : elmo_packed_floats(rows, cols) * sizeof(float);
     double off = offset->u.number.value;
     /* Below 2^53 the double is exact and converts to size_t safely. */
     if (off >= 9007199254740992.0 || off > (double)weights_len || (size_t)off > weights_len || bytes > weights_len - (size_t)off)
@@ -204,6 +226,7 @@ static elmo_status read_tensor_entry(elmo_model *model, tensor_table *t, const j
         return set_error(model, ELMO_STATUS_INVALID_WEIGHTS,
                          "tensor \"%s\": offset %zu is not a multiple of %d", s->name, (size_t)off, ELMO_TENSOR_ALIGN);
     s->found = 1;
+    s->int8 = is_int8;
     s->offset = (size_t)off;
     s->bytes = bytes;
     return ELMO_STATUS_OK;
@@ -291,8 +314,16 @@ static elmo_status load_parsed(elmo_model *model, const json_value *root, const 
     if (st == ELMO_STATUS_OK) {
         const unsigned char *base = weights;
         for (size_t i = 0; i < table.count; i++) {
-            tensor_spec *s = &table.specs[i];
-            *s->slot = s->found ? (const float *)(const void *)(base + s->offset) : NULL;
+            const tensor_spec *s = &table.specs[i];
+            const unsigned char *at = s->found ? base + s->offset : NULL;
+            if (!s->packed) {
+                *s->slot = (const float *)(const void *)at;
+            } else if (!s->int8) {
+                *s->weight = (elmo_weight){ELMO_WEIGHT_F32, at, NULL};
+            } else {
+                const size_t scales = int8_values_bytes((size_t)s->shape[0], (size_t)s->shape[1]);
+                *s->weight = (elmo_weight){ELMO_WEIGHT_I8, at, (const float *)(const void *)(at + scales)};
+            }
         }
     }
     free(table.specs);

@@ -3,8 +3,8 @@
  * pointers into the caller's buffer (llama2.c style; nothing is copied).
  * Internal to the core; the public API is include/elmo.h.
  *
- * Every matrix marked "packed" is a GEMM weight in the panel layout of
- * kernels/gemm.h (the converter packs it once); its shape is the logical one.
+ * Every elmo_weight is a GEMM weight in the panel layout of kernels/gemm.h,
+ * float or int8 (the converter packs it once); shapes given are the logical ones.
  */
 #ifndef ELMO_MODEL_H
 #define ELMO_MODEL_H
@@ -13,29 +13,30 @@
 
 #include "elmo.h"
 #include "hparams.h"
+#include "kernels/gemm.h"
 
 #define ELMO_ERROR_SIZE 256
 
 typedef struct elmo_highway_weights {
-    const float *w_carry;     /* (F, F) packed, x·W; its sigmoid gates the transform branch */
+    elmo_weight w_carry;       /* (F, F), x·W; its sigmoid gates the transform branch */
     const float *b_carry;     /* (F) */
-    const float *w_transform; /* (F, F) packed */
+    elmo_weight w_transform;   /* (F, F) */
     const float *b_transform; /* (F) */
 } elmo_highway_weights;
 
 typedef struct elmo_lstm_weights {
-    const float *w_x;    /* (P, 4H) packed, gate order i, j, f, o */
-    const float *w_h;    /* (P, 4H) packed, recurrent part */
+    elmo_weight w_x;    /* (P, 4H), gate order i, j, f, o */
+    elmo_weight w_h;    /* (P, 4H), recurrent part */
     const float *b;      /* (4H), without the forget bias 1.0 */
-    const float *w_proj; /* (H, P) packed */
+    elmo_weight w_proj; /* (H, P) */
 } elmo_lstm_weights;
 
 typedef struct elmo_weights {
     const float *char_embed;                  /* (C, d), row = shifted char id, row 0 zero */
-    const float *cnn_w[ELMO_MAX_FILTERS];     /* (w_i * d, n_i) packed, row k*d + c = tap k, channel c */
+    elmo_weight cnn_w[ELMO_MAX_FILTERS];      /* (w_i * d, n_i), row k*d + c = tap k, channel c */
     const float *cnn_b[ELMO_MAX_FILTERS];     /* (n_i) */
     elmo_highway_weights highway[ELMO_MAX_HIGHWAY];
-    const float *proj_w;                      /* (F, P) packed, NULL: identity (F == P) */
+    elmo_weight proj_w;                       /* (F, P); data NULL: identity (F == P) */
     const float *proj_b;                      /* (P), NULL with proj_w */
     elmo_lstm_weights lstm[ELMO_MAX_LAYERS][2]; /* [layer][direction: 0 forward, 1 backward] */
 } elmo_weights;

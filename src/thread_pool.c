@@ -6,7 +6,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "kernels/gemm.h"
 
 #if defined(__wasm__)
 #if defined(__wasm_atomics__)
@@ -109,7 +108,9 @@ void elmo_thread_share(size_t units, int32_t thread, int32_t n_threads, size_t *
 
 typedef struct gemm_job {
     size_t m, n, k, lda, ldc;
-    const float *a, *b_packed, *bias;
+    const float *a;
+    const elmo_weight *w;
+    const float *bias;
     float *c;
     int accumulate;
 } gemm_job;
@@ -127,16 +128,20 @@ static void gemm_task(void *arg, int32_t thread, int32_t n_threads) {
     const size_t j0 = first * GEMM_COLUMN_BLOCK;
     const size_t j1 = last * GEMM_COLUMN_BLOCK < g->n ? last * GEMM_COLUMN_BLOCK : g->n;
     if (j0 >= j1) return;
-    elmo_f32_gemm(g->m, j1 - j0, g->k, g->a, g->lda, g->b_packed + j0 * g->k, g->bias ? g->bias + j0 : NULL,
-                  g->c + j0, g->ldc, g->accumulate);
+    /* Columns j0.. of a packed weight start j0 * k elements in, and their scales at j0. */
+    const size_t element = g->w->type == ELMO_WEIGHT_I8 ? 1 : sizeof(float);
+    const elmo_weight slice = {g->w->type, (const char *)g->w->data + j0 * g->k * element,
+                               g->w->scale ? g->w->scale + j0 : NULL};
+    elmo_weight_gemm(g->m, j1 - j0, g->k, g->a, g->lda, &slice, g->bias ? g->bias + j0 : NULL, g->c + j0, g->ldc,
+                     g->accumulate);
 }
 
 void elmo_gemm(elmo_thread_pool *pool, size_t m, size_t n, size_t k, const float *a, size_t lda,
-               const float *b_packed, const float *bias, float *c, size_t ldc, int accumulate) {
+               const elmo_weight *w, const float *bias, float *c, size_t ldc, int accumulate) {
     if (elmo_thread_pool_size(pool) == 1 || n <= GEMM_COLUMN_BLOCK || m * n * k < GEMM_PARALLEL_MIN) {
-        elmo_f32_gemm(m, n, k, a, lda, b_packed, bias, c, ldc, accumulate);
+        elmo_weight_gemm(m, n, k, a, lda, w, bias, c, ldc, accumulate);
         return;
     }
-    gemm_job job = {m, n, k, lda, ldc, a, b_packed, bias, c, accumulate};
+    gemm_job job = {m, n, k, lda, ldc, a, w, bias, c, accumulate};
     elmo_thread_pool_run(pool, gemm_task, &job);
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "elmo.h"
+#include "kernels/gemm.h"
 
 /* One job: task(arg, t, n) runs once for each thread index t in 0..n-1. */
 typedef void (*elmo_task_fn)(void *arg, int32_t thread, int32_t n_threads);
@@ -29,10 +30,11 @@ int32_t elmo_thread_pool_size(const elmo_thread_pool *pool);
 /* [begin, end) of thread t's share of `units` units. */
 void elmo_thread_share(size_t units, int32_t thread, int32_t n_threads, size_t *begin, size_t *end);
 
-/* elmo_f32_gemm (kernels/gemm.h) with the columns shared among the pool's
- * threads when the product is large enough to pay for it. Each element is
- * computed exactly as by one thread, so results do not depend on the pool. */
+/* elmo_weight_gemm (kernels/gemm.h) with the columns shared among the
+ * pool's threads when the product is large enough to pay for it. Each
+ * element is computed exactly as by one thread, so results do not depend on
+ * the pool. */
 void elmo_gemm(elmo_thread_pool *pool, size_t m, size_t n, size_t k, const float *a, size_t lda,
-               const float *b_packed, const float *bias, float *c, size_t ldc, int accumulate);
+               const elmo_weight *w, const float *bias, float *c, size_t ldc, int accumulate);
 
 #endif /* ELMO_THREAD_POOL_H */

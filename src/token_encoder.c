@@ -34,7 +34,7 @@ void elmo_token_encoder_pad_windows(const elmo_hparams *hp, const elmo_weights *
     for (int32_t q = 0; q < widest_filter(hp); q++) memcpy(scratch + (size_t)q * d, pad, d * sizeof(float));
     for (int32_t f = 0; f < hp->n_filters; f++) {
         const size_t width = (size_t)hp->filter_width[f], count = (size_t)hp->filter_count[f];
-        elmo_f32_gemm(1, count, width * d, scratch, width * d, w->cnn_w[f], NULL, pad_conv, count, 0);
+        elmo_weight_gemm(1, count, width * d, scratch, width * d, &w->cnn_w[f], NULL, pad_conv, count, 0);
         pad_conv += count;
     }
 }
@@ -91,8 +91,8 @@ static void char_cnn_task(void *arg, int32_t thread, int32_t n_threads) {
             const size_t live = live_positions(job->char_ids + t * max_chars, max_chars);
             const size_t computed = live < n_windows ? live : n_windows;
             const int has_pad_window = n_windows > live;
-            elmo_f32_gemm(computed, count, width * d, job->chars + t * max_chars * d, d, w->cnn_w[f], NULL, conv,
-                          count, 0);
+            elmo_weight_gemm(computed, count, width * d, job->chars + t * max_chars * d, d, &w->cnn_w[f], NULL,
+                             conv, count, 0);
             float *out = job->features + t * F + first_feature;
             for (size_t c = 0; c < count; c++) {
                 float best = has_pad_window ? pad[c] : conv[c];
@@ -111,8 +111,8 @@ static float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 /* y = g * relu(x·W_t + b_t) + (1 - g) * x with g = sigmoid(x·W_c + b_c), in place on x. */
 static void highway_layer(elmo_thread_pool *pool, const elmo_highway_weights *hw, size_t n_tokens, size_t F,
                           float *x, float *carry, float *transform) {
-    elmo_gemm(pool, n_tokens, F, F, x, F, hw->w_carry, hw->b_carry, carry, F, 0);
-    elmo_gemm(pool, n_tokens, F, F, x, F, hw->w_transform, hw->b_transform, transform, F, 0);
+    elmo_gemm(pool, n_tokens, F, F, x, F, &hw->w_carry, hw->b_carry, carry, F, 0);
+    elmo_gemm(pool, n_tokens, F, F, x, F, &hw->w_transform, hw->b_transform, transform, F, 0);
     for (size_t i = 0; i < n_tokens * F; i++) {
         const float g = sigmoid(carry[i]);
         const float t = transform[i] > 0.0f ? transform[i] : 0.0f;
@@ -129,8 +129,8 @@ void elmo_encode_tokens(const elmo_hparams *hp, const elmo_weights *w, elmo_thre
     elmo_thread_pool_run(pool, char_cnn_task, &job);
     for (int32_t k = 0; k < hp->n_highway; k++)
         highway_layer(pool, &w->highway[k], n_tokens, F, features, highway, highway + n_tokens * F);
-    if (w->proj_w)
-        elmo_gemm(pool, n_tokens, P, F, features, F, w->proj_w, w->proj_b, tok, P, 0);
+    if (w->proj_w.data)
+        elmo_gemm(pool, n_tokens, P, F, features, F, &w->proj_w, w->proj_b, tok, P, 0);
     else
         memcpy(tok, features, n_tokens * F * sizeof(float)); /* identity: F == P */
 }

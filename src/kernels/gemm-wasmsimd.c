@@ -11,35 +11,7 @@
  * memory once per call.
  */
 #include "gemm.h"
-#include "wasm-simd.h"
-
-/* Loads 4 floats of which only the first `valid` (0..4) exist; the rest read as 0. */
-static inline v128_t load_upto4(const float *p, size_t valid) {
-    if (valid >= 4) return wasm_v128_load(p);
-    float tmp[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-    for (size_t i = 0; i < valid; i++) tmp[i] = p[i];
-    return wasm_v128_load(tmp);
-}
-
-static inline void store_upto4(float *p, v128_t v, size_t valid) {
-    if (valid >= 4) {
-        wasm_v128_store(p, v);
-        return;
-    }
-    float tmp[4];
-    wasm_v128_store(tmp, v);
-    for (size_t i = 0; i < valid; i++) p[i] = tmp[i];
-}
-
-static inline size_t clamp4(size_t cols, size_t from) { return cols <= from ? 0 : (cols - from < 4 ? cols - from : 4); }
-
-/* The start of 4 columns: C (when accumulating) or 0, plus bias; as the scalar spec. */
-static inline v128_t start4(const float *c, const float *bias, size_t valid, int accumulate) {
-    v128_t start = accumulate ? load_upto4(c, valid) : wasm_f32x4_splat(0.0f);
-    return bias ? wasm_f32x4_add(start, load_upto4(bias, valid)) : start;
-}
-
-#define MULADD(acc, x, y) (acc) = wasm_f32x4_add((acc), wasm_f32x4_mul((x), (y)))
+#include "simd-tile.h"
 
 /* Rows 0..3 of a, columns 0..cols-1 (cols <= 8) of one panel w. */
 static inline void tile_4x8(size_t k, const float *a, size_t lda, const float *w, const float *bias,

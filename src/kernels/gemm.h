@@ -18,12 +18,22 @@
  * + bias, then + a·b for p = 0..k-1, no fused multiply-add), so the kernels
  * agree bit for bit and a row's result never depends on m or on the other
  * rows. The scalar kernel is the spec. elmo_f32_gemm() is the kernel chosen
- * in dispatch.c; model code calls only that.
+ * in dispatch.c.
+ *
+ * Weights may also be int8 (models/FORMAT.md, dtype "int8"): the same panels
+ * of int8 q with one float scale per column, W[p][j] = scale[j] * q[p][j].
+ * Those kernels form
+ *
+ *   C[i][j] = ((accumulate ? C : 0) + bias[j]) + scale[j] * (sum over p in order of a[i][p] * q[p][j])
+ *
+ * (the sum in float, then one multiply by the scale), again the same bits in
+ * every kernel. elmo_weight_gemm() takes either kind; model code calls that.
  */
 #ifndef ELMO_KERNELS_GEMM_H
 #define ELMO_KERNELS_GEMM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #if defined(__wasm_simd128__) || defined(ELMO_NATIVE_SIMD)
 #define ELMO_HAVE_WASMSIMD 1
@@ -33,10 +43,27 @@
 
 #define ELMO_PANEL_WIDTH 8
 
-/* Floats of a packed k×n matrix. */
-static inline size_t elmo_packed_floats(size_t k, size_t n) {
-    return k * ((n + ELMO_PANEL_WIDTH - 1) / ELMO_PANEL_WIDTH * ELMO_PANEL_WIDTH);
+/* Columns of a packed matrix as stored: n padded to whole panels. */
+static inline size_t elmo_panel_columns(size_t n) {
+    return (n + ELMO_PANEL_WIDTH - 1) / ELMO_PANEL_WIDTH * ELMO_PANEL_WIDTH;
 }
+
+/* Elements of a packed k×n matrix. */
+static inline size_t elmo_packed_floats(size_t k, size_t n) { return k * elmo_panel_columns(n); }
+
+/* A GEMM weight as the model holds it: packed panels of float or of int8. */
+typedef enum elmo_weight_type { ELMO_WEIGHT_F32, ELMO_WEIGHT_I8 } elmo_weight_type;
+
+typedef struct elmo_weight {
+    elmo_weight_type type;
+    const void *data;   /* elmo_packed_floats(k, n) floats or int8 values */
+    const float *scale; /* int8: elmo_panel_columns(n) per-column scales (zero past n); else NULL */
+} elmo_weight;
+
+/* Quantizes row-major b (k×n) to int8 panels q (elmo_packed_floats(k, n) bytes)
+ * and scale (elmo_panel_columns(n) floats): per column, scale = max|b| / 127 and
+ * q = round(b / scale). The converter does the same; the core uses it in tests only. */
+void elmo_i8_quantize_panels(size_t k, size_t n, const float *b, size_t ldb, int8_t *q, float *scale);
 
 /* Packs row-major b (k×n, leading dimension ldb) into out (elmo_packed_floats(k, n)).
  * The converter does this once per model; the core uses it in tests only. */
@@ -56,6 +83,24 @@ void elmo_f32_gemm__wasmsimd(size_t m, size_t n, size_t k, const float *restrict
                              const float *restrict b_packed, const float *restrict bias,
                              float *restrict c, size_t ldc, int accumulate);
 #endif
+
+typedef void (*elmo_f32i8_gemm_fn)(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
+                                   const int8_t *restrict q_packed, const float *restrict scale,
+                                   const float *restrict bias, float *restrict c, size_t ldc, int accumulate);
+
+void elmo_f32i8_gemm__scalar(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
+                             const int8_t *restrict q_packed, const float *restrict scale,
+                             const float *restrict bias, float *restrict c, size_t ldc, int accumulate);
+
+#if ELMO_HAVE_WASMSIMD
+void elmo_f32i8_gemm__wasmsimd(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
+                               const int8_t *restrict q_packed, const float *restrict scale,
+                               const float *restrict bias, float *restrict c, size_t ldc, int accumulate);
+#endif
+
+/* C = A · w with the kernel of this build for w's type (dispatch.c). */
+void elmo_weight_gemm(size_t m, size_t n, size_t k, const float *a, size_t lda, const elmo_weight *w,
+                      const float *bias, float *c, size_t ldc, int accumulate);
 
 /* The implementation this build uses (dispatch.c). */
 void elmo_f32_gemm(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,

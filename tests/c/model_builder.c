@@ -42,9 +42,24 @@ static void add_tensor(test_model *m, const char *name, int rank, int d0, int d1
     t->packed = rank == 2 && strcmp(name, "char_embed") != 0;
 }
 
-static size_t stored_floats(const test_tensor *t) {
+/* Bytes of an int8 weight's values, before its scales (FORMAT.md). */
+static size_t int8_values_bytes(const test_tensor *t) {
+    return (elmo_packed_floats((size_t)t->shape[0], (size_t)t->shape[1]) + 63) / 64 * 64;
+}
+
+static size_t stored_bytes(const test_tensor *t) {
     const size_t rows = (size_t)t->shape[0], cols = (size_t)t->shape[1];
-    return t->packed ? elmo_packed_floats(rows, cols) : rows * cols;
+    if (t->int8) return int8_values_bytes(t) + elmo_panel_columns(cols) * sizeof(float);
+    return (t->packed ? elmo_packed_floats(rows, cols) : rows * cols) * sizeof(float);
+}
+
+/* Quantizes values (k×n row-major) into q and scale, and replaces values by
+ * what the int8 weights stand for, q * scale, so the reference uses those. */
+static void quantize_for_reference(size_t k, size_t n, float *values, int8_t *q, float *scale) {
+    elmo_i8_quantize_panels(k, n, values, n, q, scale);
+    for (size_t p = 0; p < k; p++)
+        for (size_t j = 0; j < n; j++)
+            values[p * n + j] = scale[j] * (float)q[((j / ELMO_PANEL_WIDTH) * k + p) * ELMO_PANEL_WIDTH + j % ELMO_PANEL_WIDTH];
 }
 
 int test_model_build(const test_model_spec *spec, test_model *m) {
@@ -86,7 +101,8 @@ int test_model_build(const test_model_spec *spec, test_model *m) {
     size_t offset = 0;
     for (size_t i = 0; i < m->n_tensors; i++) {
         m->tensors[i].offset = offset;
-        offset += (stored_floats(&m->tensors[i]) * 4 + 63) / 64 * 64;
+        m->tensors[i].int8 = spec->int8 && m->tensors[i].packed;
+        offset += (stored_bytes(&m->tensors[i]) + 63) / 64 * 64;
     }
     m->weights_len = offset;
     m->weights = aligned_alloc(64, offset ? offset : 64);
@@ -102,7 +118,12 @@ int test_model_build(const test_model_spec *spec, test_model *m) {
         if (strcmp(t->name, "char_embed") == 0)
             for (int c = 0; c < d; c++) t->values[c] = 0.0f; /* row 0: no character */
         float *stored = (float *)(void *)((char *)m->weights + t->offset);
-        if (t->packed)
+        if (t->int8) {
+            const size_t k = (size_t)t->shape[0], cols = (size_t)t->shape[1];
+            int8_t *q = (int8_t *)stored;
+            float *scale = (float *)(void *)((char *)stored + int8_values_bytes(t));
+            quantize_for_reference(k, cols, t->values, q, scale);
+        } else if (t->packed)
             elmo_f32_pack_panels((size_t)t->shape[0], (size_t)t->shape[1], t->values, (size_t)t->shape[1], stored);
         else
             memcpy(stored, t->values, n * sizeof(float));
@@ -127,8 +148,9 @@ int test_model_build(const test_model_spec *spec, test_model *m) {
     for (size_t i = 0; i < m->n_tensors; i++) {
         test_tensor *t = &m->tensors[i];
         if (t->rank == 2)
-            append(&j, "  {\"name\": \"%s\", \"shape\": [%d, %d], \"dtype\": \"float32\", %s\"offset\": %zu}",
-                   t->name, t->shape[0], t->shape[1], t->packed ? "\"layout\": \"panels8\", " : "", t->offset);
+            append(&j, "  {\"name\": \"%s\", \"shape\": [%d, %d], \"dtype\": \"%s\", %s\"offset\": %zu}",
+                   t->name, t->shape[0], t->shape[1], t->int8 ? "int8" : "float32",
+                   t->packed ? "\"layout\": \"panels8\", " : "", t->offset);
         else
             append(&j, "  {\"name\": \"%s\", \"shape\": [%d], \"dtype\": \"float32\", \"offset\": %zu}",
                    t->name, t->shape[0], t->offset);

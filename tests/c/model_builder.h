@@ -28,6 +28,7 @@ typedef struct test_model_spec {
     double proj_clip;     /* < 0: leave out */
     int use_skip_connections;
     int omit_proj;        /* F == P only: no proj/W, proj/b tensors (identity) */
+    int int8;             /* GEMM weights stored as int8 with column scales */
     uint32_t seed;
     float weight_scale;
 } test_model_spec;
@@ -38,6 +39,7 @@ typedef struct test_tensor {
     int shape[2];
     int packed;    /* stored in the weights buffer as panels (kernels/gemm.h) */
     size_t offset;
+    int int8;      /* stored as int8 panels and scales; values are the dequantized ones */
     float *values; /* row-major */
 } test_tensor;
 

@@ -449,6 +449,12 @@ int main(void) {
                                 .proj_clip = 3, .seed = 4, .weight_scale = 0.7f};
     test_model_case("defaults/max_chars 50", &defaults);
 
+    /* int8 GEMM weights (the reference runs on the values they stand for). */
+    test_model_spec int8 = base;
+    int8.int8 = 1;
+    int8.seed = 6;
+    test_model_case("int8 weights/relu/2 highway/2 layers/skip/clips", &int8);
+
     test_invalid_arguments();
     return test_report("test_forward");
 }

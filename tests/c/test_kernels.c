@@ -6,6 +6,7 @@
  * promises the same summation order in every kernel, so results must agree
  * bit for bit; the scalar spec itself is checked against sums by hand.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,66 @@ static int agrees(elmo_f32_gemm_fn kernel, size_t m, size_t n, size_t k, int wit
     return ok;
 }
 
+/* The same for int8 weights: kernel against the int8 scalar spec. */
+static int agrees_i8(elmo_f32i8_gemm_fn kernel, size_t m, size_t n, size_t k, int with_bias, int accumulate,
+                     uint32_t *rng, char *where, size_t where_size) {
+    const size_t lda = k + 3, ldc = n + 2;
+    float *a = malloc(m * lda * sizeof(float)), *b = malloc(k * n * sizeof(float));
+    int8_t *q = malloc(elmo_packed_floats(k, n));
+    float *scale = malloc(elmo_panel_columns(n) * sizeof(float)), *bias = malloc(n * sizeof(float));
+    float *want = malloc(m * ldc * sizeof(float)), *got = malloc(m * ldc * sizeof(float));
+    fill(a, m * lda, rng);
+    fill(b, k * n, rng);
+    fill(bias, n, rng);
+    fill(want, m * ldc, rng);
+    memcpy(got, want, m * ldc * sizeof(float));
+    elmo_i8_quantize_panels(k, n, b, n, q, scale);
+    elmo_f32i8_gemm__scalar(m, n, k, a, lda, q, scale, with_bias ? bias : NULL, want, ldc, accumulate);
+    kernel(m, n, k, a, lda, q, scale, with_bias ? bias : NULL, got, ldc, accumulate);
+    int ok = 1;
+    for (size_t i = 0; i < m * ldc && ok; i++) {
+        if (memcmp(&got[i], &want[i], sizeof(float)) != 0) {
+            snprintf(where, where_size, "C[%zu][%zu] = %.9g, scalar %.9g", i / ldc, i % ldc, got[i], want[i]);
+            ok = 0;
+        }
+    }
+    free(a), free(b), free(q), free(scale), free(bias), free(want), free(got);
+    return ok;
+}
+
+static void sweep_i8(const char *name, elmo_f32i8_gemm_fn kernel) {
+    static const size_t ns[] = {1, 3, 7, 8, 9, 16, 17, 33, 129};
+    static const size_t ks[] = {1, 3, 17, 129};
+    uint32_t rng = 777;
+    char where[128];
+    for (size_t m = 1; m <= 9; m++)
+        for (size_t ni = 0; ni < sizeof ns / sizeof *ns; ni++)
+            for (size_t ki = 0; ki < sizeof ks / sizeof *ks; ki++)
+                for (int variant = 0; variant < 4; variant++) {
+                    const int ok = agrees_i8(kernel, m, ns[ni], ks[ki], variant & 1, variant >> 1, &rng, where,
+                                             sizeof where);
+                    CHECK(ok, "%s m=%zu n=%zu k=%zu bias=%d accumulate=%d: %s", name, m, ns[ni], ks[ki], variant & 1,
+                          variant >> 1, where);
+                }
+}
+
+/* Quantization and the int8 spec against numbers worked out by hand. */
+static void test_i8_spec(void) {
+    /* Column 0: max 2.54 → scale 0.02, q = [127, -50]; column 1: all zero → scale 0, q = 0. */
+    const float b[2 * 2] = {2.54f, 0.0f, -1.0f, 0.0f};
+    int8_t q[2 * 8];
+    float scale[8];
+    elmo_i8_quantize_panels(2, 2, b, 2, q, scale);
+    CHECK(q[0] == 127 && q[8] == -50 && q[1] == 0 && q[9] == 0 && q[2] == 0, "int8 panels: %d %d %d %d", q[0], q[8],
+          q[1], q[9]);
+    CHECK(fabsf(scale[0] - 0.02f) < 1e-7f && scale[1] == 0.0f && scale[7] == 0.0f, "scales %g %g", scale[0], scale[1]);
+    /* a = [1, 2]: column 0 = 10 + 0.02 * (127 - 100) = 10.54; column 1 = bias only. */
+    const float a[2] = {1.0f, 2.0f}, bias[2] = {10.0f, -3.0f};
+    float c[2];
+    elmo_f32i8_gemm__scalar(1, 2, 2, a, 2, q, scale, bias, c, 2, 0);
+    CHECK(fabsf(c[0] - 10.54f) < 1e-5f && c[1] == -3.0f, "int8 GEMM: %g %g", c[0], c[1]);
+}
+
 static void sweep(const char *name, elmo_f32_gemm_fn kernel) {
     static const size_t ns[] = {1, 3, 4, 7, 8, 9, 15, 16, 17, 24, 25, 31, 32, 33, 129};
     static const size_t ks[] = {1, 2, 3, 4, 17, 129};
@@ -92,8 +153,10 @@ static void test_scalar_spec(void) {
 
 int main(void) {
     test_scalar_spec();
+    test_i8_spec();
 #if ELMO_HAVE_WASMSIMD
     sweep("elmo_f32_gemm__wasmsimd", elmo_f32_gemm__wasmsimd);
+    sweep_i8("elmo_f32i8_gemm__wasmsimd", elmo_f32i8_gemm__wasmsimd);
 #else
     CHECK(0, "built without wasm SIMD intrinsics (install libsimde-dev): the SIMD kernel is untested");
 #endif

@@ -34,7 +34,8 @@ static void step_case(const char *label, float cell_clip, float proj_clip, const
     float w_h_packed[8], w_proj_packed[2 * 8];
     elmo_f32_pack_panels(1, 8, w_h, 8, w_h_packed);
     elmo_f32_pack_panels(2, 1, w_proj, 1, w_proj_packed);
-    const elmo_lstm_weights w = {NULL, w_h_packed, NULL, w_proj_packed};
+    const elmo_lstm_weights w = {.w_h = {ELMO_WEIGHT_F32, w_h_packed, NULL},
+                                 .w_proj = {ELMO_WEIGHT_F32, w_proj_packed, NULL}};
     const elmo_lstm_dims dims = {2, 1, cell_clip, proj_clip};
     float gates[3 * 8], h[3], c[3 * 2], m[3 * 2];
     for (size_t r = 0; r < rows; r++) {

@@ -39,7 +39,8 @@ static void test_gemm(elmo_thread_pool *pool) {
     for (size_t i = 0; i < n; i++) bias[i] = test_random(&rng);
     elmo_f32_pack_panels(k, n, b, n, packed);
     elmo_f32_gemm(m, n, k, a, k, packed, bias, one, n, 0);
-    elmo_gemm(pool, m, n, k, a, k, packed, bias, many, n, 0);
+    const elmo_weight w = {ELMO_WEIGHT_F32, packed, NULL};
+    elmo_gemm(pool, m, n, k, a, k, &w, bias, many, n, 0);
     CHECK(memcmp(one, many, m * n * sizeof(float)) == 0, "elmo_gemm on %d threads differs from one thread",
           N_THREADS);
     free(a), free(b), free(packed), free(bias), free(one), free(many);
