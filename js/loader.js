@@ -87,18 +87,20 @@ export function loadPolicy(options) {
 }
 
 /**
- * Bytes a float32 tensor takes in the weight region (models/FORMAT.md), or
- * null for an entry this check leaves to the C core, which names what is
- * malformed.
+ * Bytes a tensor takes in the weight region (models/FORMAT.md), or null for
+ * an entry this check leaves to the C core, which names what is malformed.
  * @param {any} tensor
  * @returns {number | null}
  */
 function tensorBytes(tensor) {
   const { dtype, shape, layout } = tensor ?? {};
-  if (dtype !== 'float32' || !Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return null;
-  if (layout === undefined) return 4 * shape.reduce((a, b) => a * b, 1);
-  if (layout === 'panels8' && shape.length === 2) return 4 * shape[0] * 8 * Math.ceil(shape[1] / 8);
-  return null;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return null;
+  if (layout === undefined) return dtype === 'float32' ? 4 * shape.reduce((a, b) => a * b, 1) : null;
+  if (layout !== 'panels8' || shape.length !== 2) return null;
+  const columns = 8 * Math.ceil(shape[1] / 8);
+  // int8: the values padded to 64 bytes, then one float32 scale per column.
+  if (dtype === 'int8') return Math.ceil((shape[0] * columns) / 64) * 64 + 4 * columns;
+  return dtype === 'float32' ? 4 * shape[0] * columns : null;
 }
 
 /**

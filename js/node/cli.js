@@ -13,7 +13,7 @@ import { writeVocabEmbeddings } from './vocab-embeddings.js';
 import { createProgressBar } from './progress-bar.js';
 
 const USAGE = `Usage:
-  elmo-wasm convert <options.json> <weights.hdf5> <model-dir> [--shard-mb N]
+  elmo-wasm convert <options.json> <weights.hdf5> <model-dir> [--shard-mb N] [--dtype float32|int8]
       Convert a released AllenNLP/bilm-tf ELMo model into a model directory.
   elmo-wasm embed <input.txt | -> <output.hdf5 | .npy | .jsonl | -> --model <model-dir>
                   [--all | --top | --average] [--pooling mean|max] [--normalize]
@@ -82,12 +82,15 @@ function positiveInteger(text, flag) {
 
 /** @param {string[]} args */
 async function convertCommand(args) {
-  const { values, positionals } = parse(args, { 'shard-mb': { type: 'string' } }, 3);
+  const { values, positionals } = parse(args, { 'shard-mb': { type: 'string' }, dtype: { type: 'string' } }, 3);
+  const dtype = values.dtype ?? 'float32';
+  if (dtype !== 'float32' && dtype !== 'int8') throw new UsageError(`--dtype must be float32 or int8, got ${dtype}`);
   const [optionsPath, weightsPath, outDir] = positionals;
   const shardMb = values['shard-mb'] ? positiveInteger(values['shard-mb'], '--shard-mb') : 4;
   const bar = createProgressBar({ label: 'convert ' });
   const manifest = await convertModel(optionsPath, weightsPath, outDir, {
     shardBytes: shardMb * 1024 * 1024,
+    dtype,
     onProgress: ({ done, total }) => bar.update(done, total, 'tensors'),
   });
   bar.end();

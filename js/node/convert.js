@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { describeDtype, getDataset, openHdf5 } from './hdf5.js';
 import { installDir, makeScratchDir, outDirState } from './model-dir-install.js';
 import { prettyJson } from './pretty-json.js';
-import { elementCount, expectedTensors, modelDims, packPanels, placeTensors } from './model-layout.js';
+import { elementCount, expectedTensors, modelDims, packPanels, placeTensors, quantizePanelsInt8 } from './model-layout.js';
 import { ShardWriter } from './shard-writer.js';
 
 export { expectedTensors } from './model-layout.js';
@@ -30,6 +30,8 @@ export { expectedTensors } from './model-layout.js';
  * @property {number} [shardBytes] shard size, default 4 MiB
  * @property {(progress: ConvertProgress) => void} [onProgress]
  * @property {string} [name] manifest name, default the output directory's name
+ * @property {'float32' | 'int8'} [dtype] of the GEMM weights: int8 stores each with one scale per
+ *   output column, a quarter of the bytes (default float32)
  */
 
 /**
@@ -39,7 +41,7 @@ export { expectedTensors } from './model-layout.js';
  * @property {1} version
  * @property {string} name
  * @property {Record<string, any>} options options.json, unchanged
- * @property {{ byteLength: number, shardBytes: number, tensors: Array<{ name: string, shape: number[], dtype: 'float32', layout?: 'panels8', offset: number }> }} weights
+ * @property {{ byteLength: number, shardBytes: number, tensors: Array<{ name: string, shape: number[], dtype: 'float32' | 'int8', layout?: 'panels8', offset: number }> }} weights
  * @property {import('./shard-writer.js').WrittenShard[]} shards
  * @property {{ options: string, weights: string, converter: string }} source
  */
@@ -132,8 +134,8 @@ function readTensor(file, spec, label) {
     throw new Error(`${where}: read ${values instanceof Float32Array ? values.length : typeof values} values, expected ${expectedCount} float32`);
   }
   if (spec.layout === 'panels8') {
-    const packed = packPanels(values, spec.shape[0], spec.shape[1]);
-    return new Uint8Array(packed.buffer);
+    if (spec.dtype === 'int8') return quantizePanelsInt8(values, spec.shape[0], spec.shape[1]);
+    return new Uint8Array(packPanels(values, spec.shape[0], spec.shape[1]).buffer);
   }
   if (spec.transform !== 'prepend-zero-row' || alreadyPadded) {
     return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
@@ -155,10 +157,11 @@ function readTensor(file, spec, label) {
  * @param {ConvertOptions} [opts]
  * @returns {Promise<ConvertedManifest>} the manifest written
  */
-export async function convertModel(optionsPath, weightsPath, outDir, { shardBytes = 4 * 1024 * 1024, onProgress, name } = {}) {
+export async function convertModel(optionsPath, weightsPath, outDir, { shardBytes = 4 * 1024 * 1024, onProgress, name, dtype = 'float32' } = {}) {
   if (!Number.isSafeInteger(shardBytes) || shardBytes <= 0) {
     throw new Error(`shardBytes must be a positive integer, got ${JSON.stringify(shardBytes)}`);
   }
+  if (dtype !== 'float32' && dtype !== 'int8') throw new Error(`dtype must be "float32" or "int8", got ${JSON.stringify(dtype)}`);
   const options = await readOptions(optionsPath);
   const optionsLabel = basename(optionsPath);
   const weightsLabel = basename(weightsPath);
@@ -176,7 +179,7 @@ export async function convertModel(optionsPath, weightsPath, outDir, { shardByte
   let scratch;
   try {
     scratch = await makeScratchDir(outDir);
-    const specs = expectedTensors(options, { projection: fileHasProjection(file, dims) });
+    const specs = expectedTensors(options, { projection: fileHasProjection(file, dims), dtype });
     refuseUnusedModelDatasets(file, specs, weightsLabel);
     const { tensors, byteLength } = placeTensors(specs);
     const writer = new ShardWriter(scratch.dir, byteLength, shardBytes);
@@ -195,7 +198,7 @@ export async function convertModel(optionsPath, weightsPath, outDir, { shardByte
       weights: {
         byteLength,
         shardBytes,
-        tensors: tensors.map((t) => ({ name: t.name, shape: t.shape, dtype: 'float32', ...(t.layout && { layout: t.layout }), offset: t.offset })),
+        tensors: tensors.map((t) => ({ name: t.name, shape: t.shape, dtype: t.dtype ?? 'float32', ...(t.layout && { layout: t.layout }), offset: t.offset })),
       },
       shards: writer.finish(),
       source: { options: optionsLabel, weights: weightsLabel, converter },

@@ -30,6 +30,7 @@ export const PANEL_WIDTH = 8;
  * @property {[number, number]} [rows] for `rows`: the row range taken
  * @property {string} why the options that make this tensor exist with this shape, for error messages
  * @property {'panels8'} [layout] a GEMM weight, stored packed in column panels (FORMAT.md)
+ * @property {'float32' | 'int8'} [dtype] of a GEMM weight (default float32)
  */
 
 /**
@@ -101,11 +102,11 @@ export function modelDims(options) {
 /**
  * The tensors of a model with these options, in weight-region order.
  * @param {unknown} options parsed options.json
- * @param {{ projection?: boolean }} [opts] `projection: false` when the file
- *   has no `CNN_proj` and F = P (the projection is the identity)
+ * @param {{ projection?: boolean, dtype?: 'float32' | 'int8' }} [opts] `projection: false` when the file
+ *   has no `CNN_proj` and F = P (the projection is the identity); `dtype`: of the GEMM weights
  * @returns {TensorSpec[]}
  */
-export function expectedTensors(options, { projection = true } = {}) {
+export function expectedTensors(options, { projection = true, dtype = 'float32' } = {}) {
   const m = modelDims(options);
   const { nCharacters: C, charDim: d, nFilters: F, projectionDim: P, lstmDim: H } = m;
   if (!projection && F !== P) {
@@ -146,7 +147,7 @@ export function expectedTensors(options, { projection = true } = {}) {
     }
   }
   // Every matrix but the char embedding (a lookup table) is a GEMM weight.
-  return specs.map((spec) => (spec.shape.length === 2 && spec.name !== 'char_embed' ? { ...spec, layout: 'panels8' } : spec));
+  return specs.map((spec) => (spec.shape.length === 2 && spec.name !== 'char_embed' ? { ...spec, layout: 'panels8', dtype } : spec));
 }
 
 /**
@@ -155,15 +156,23 @@ export function expectedTensors(options, { projection = true } = {}) {
  */
 export const elementCount = (shape) => shape.reduce((a, b) => a * b, 1);
 
+/** @param {number} n @returns {number} n columns padded to whole panels */
+const panelColumns = (n) => Math.ceil(n / PANEL_WIDTH) * PANEL_WIDTH;
+
+/** @param {number} bytes @returns {number} bytes rounded up to the tensor alignment */
+const aligned = (bytes) => Math.ceil(bytes / TENSOR_ALIGN) * TENSOR_ALIGN;
+
 /**
- * Floats a tensor takes in the weight region: a packed [k, n] matrix has its
- * columns padded to whole panels.
- * @param {{ shape: number[], layout?: string }} tensor
+ * Bytes a tensor takes in the weight region: a packed [k, n] matrix has its
+ * columns padded to whole panels; an int8 one is its int8 panels, padded to
+ * 64 bytes, then one float32 scale per (padded) column (FORMAT.md).
+ * @param {{ shape: number[], layout?: string, dtype?: string }} tensor
  */
-export function storedElementCount({ shape, layout }) {
-  if (layout !== 'panels8') return elementCount(shape);
+export function storedByteLength({ shape, layout, dtype }) {
+  if (layout !== 'panels8') return 4 * elementCount(shape);
   const [k, n] = shape;
-  return k * Math.ceil(n / PANEL_WIDTH) * PANEL_WIDTH;
+  if (dtype === 'int8') return aligned(k * panelColumns(n)) + 4 * panelColumns(n);
+  return 4 * k * panelColumns(n);
 }
 
 /**
@@ -175,7 +184,7 @@ export function storedElementCount({ shape, layout }) {
  * @returns {Float32Array}
  */
 export function packPanels(values, k, n) {
-  const out = new Float32Array(storedElementCount({ shape: [k, n], layout: 'panels8' }));
+  const out = new Float32Array(k * panelColumns(n));
   for (let j0 = 0, at = 0; j0 < n; j0 += PANEL_WIDTH) {
     const cols = Math.min(PANEL_WIDTH, n - j0);
     for (let p = 0; p < k; p++, at += PANEL_WIDTH) out.set(values.subarray(p * n + j0, p * n + j0 + cols), at);
@@ -184,18 +193,53 @@ export function packPanels(values, k, n) {
 }
 
 /**
- * The inverse of packPanels: a tensor's row-major values from its stored floats.
+ * Quantizes a row-major [k, n] matrix to int8 panels with one scale per
+ * column (symmetric: scale = max |w| / 127, q = round(w / scale), halves
+ * away from zero), laid out as storedByteLength says.
+ * @param {Float32Array} values
+ * @param {number} k
+ * @param {number} n
+ * @returns {Uint8Array} the tensor's bytes
+ */
+export function quantizePanelsInt8(values, k, n) {
+  const cols = panelColumns(n);
+  const bytes = new Uint8Array(storedByteLength({ shape: [k, n], layout: 'panels8', dtype: 'int8' }));
+  const q = new Int8Array(bytes.buffer, 0, k * cols);
+  const scale = new Float32Array(bytes.buffer, aligned(k * cols), cols);
+  for (let j = 0; j < n; j++) {
+    let max = 0;
+    for (let p = 0; p < k; p++) max = Math.max(max, Math.abs(values[p * n + j]));
+    scale[j] = max / 127;
+    if (max === 0) continue;
+    const base = Math.floor(j / PANEL_WIDTH) * k * PANEL_WIDTH + (j % PANEL_WIDTH);
+    for (let p = 0; p < k; p++) {
+      const x = values[p * n + j] / scale[j];
+      q[base + p * PANEL_WIDTH] = Math.max(-127, Math.min(127, Math.sign(x) * Math.round(Math.abs(x))));
+    }
+  }
+  return bytes;
+}
+
+/**
+ * A tensor's row-major values (dequantized for int8) from its stored bytes,
+ * given as a float view that starts at the tensor.
  * @param {Float32Array} stored
- * @param {{ shape: number[], layout?: string }} tensor
+ * @param {{ shape: number[], layout?: string, dtype?: string }} tensor
  * @returns {Float32Array}
  */
-export function unpackTensor(stored, { shape, layout }) {
+export function unpackTensor(stored, { shape, layout, dtype }) {
   if (layout !== 'panels8') return stored.slice(0, elementCount(shape));
   const [k, n] = shape;
+  const cols = panelColumns(n);
+  const q = dtype === 'int8' ? new Int8Array(stored.buffer, stored.byteOffset, k * cols) : null;
+  const scale = q ? new Float32Array(stored.buffer, stored.byteOffset + aligned(k * cols), cols) : null;
   const out = new Float32Array(k * n);
-  for (let j0 = 0, at = 0; j0 < n; j0 += PANEL_WIDTH) {
-    const cols = Math.min(PANEL_WIDTH, n - j0);
-    for (let p = 0; p < k; p++, at += PANEL_WIDTH) out.set(stored.subarray(at, at + cols), p * n + j0);
+  for (let j = 0; j < n; j++) {
+    const base = Math.floor(j / PANEL_WIDTH) * k * PANEL_WIDTH + (j % PANEL_WIDTH);
+    for (let p = 0; p < k; p++) {
+      const at = base + p * PANEL_WIDTH;
+      out[p * n + j] = q && scale ? Math.fround(scale[j] * q[at]) : stored[at];
+    }
   }
   return out;
 }
@@ -214,7 +258,7 @@ export function placeTensors(specs) {
   let end = 0;
   const tensors = specs.map((spec) => {
     const offset = Math.ceil(end / TENSOR_ALIGN) * TENSOR_ALIGN;
-    const byteLength = storedElementCount(spec) * Float32Array.BYTES_PER_ELEMENT;
+    const byteLength = storedByteLength(spec);
     end = offset + byteLength;
     return { ...spec, offset, byteLength };
   });
