@@ -14,7 +14,7 @@ import { flopsPerPosition } from './flops.js';
 import { runKernelBench } from './kernel-bench.js';
 import { BENCH_SHAPES, tokenLayerOnly } from './models.js';
 import { benchModel } from './random-model.js';
-import { kernelTable, loadTable, shareTable, speedTable } from './tables.js';
+import { cacheTable, kernelTable, loadTable, shareTable, speedTable } from './tables.js';
 
 /** @typedef {import('./run-engine.js').RunSpec} RunSpec */
 /** @typedef {import('./run-engine.js').RunResult} RunResult */
@@ -64,7 +64,14 @@ async function main() {
   const machine = `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}.`;
   log('== models (cached in out/bench-models/)');
   const dirs = [];
-  for (const shape of shapes) dirs.push({ shape, dir: await benchModel(shape, log), tokenDir: await benchModel(tokenLayerOnly(shape), log) });
+  for (const shape of shapes) {
+    dirs.push({
+      shape,
+      dir: await benchModel(shape, log),
+      int8Dir: await benchModel(shape, log, 'int8'),
+      tokenDir: await benchModel(tokenLayerOnly(shape), log),
+    });
+  }
 
   log('== GEMM kernels');
   const kernels = await runKernelBench();
@@ -72,12 +79,18 @@ async function main() {
   const speedRows = [];
   const loadRows = [];
   const shareRows = [];
-  for (const { shape, dir, tokenDir } of dirs) {
+  const cacheRows = [];
+  for (const { shape, dir, int8Dir, tokenDir } of dirs) {
     const options = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')).options;
     const flops = flopsPerPosition(options).total;
     const base = { modelDir: dir, shapes: INPUTS, budgetMs, minRuns: 2 };
-    log(`== ${shape.name}: ours`);
+    log(`== ${shape.name}: ours, 1 thread`);
     const ours = await runEngine({ ...base, engine: 'ours', threads: 1 });
+    log(`== ${shape.name}: ours, 2 threads`);
+    const ours2 = await runEngine({ ...base, engine: 'ours', threads: 2 });
+    if (ours2.threads !== 2) throw new Error(`ours ran ${ours2.threads} threads where 2 were asked`);
+    log(`== ${shape.name}: ours, int8 weights, 1 thread`);
+    const int8 = await runEngine({ ...base, modelDir: int8Dir, engine: 'ours', threads: 1 });
     log(`== ${shape.name}: ORT 1 thread`);
     const ort1 = await runEngine({ ...base, engine: 'ort', threads: 1 });
     log(`== ${shape.name}: ORT 2 threads`);
@@ -85,7 +98,8 @@ async function main() {
     INPUTS.forEach(([batch, tokens], i) => {
       const tokS = (/** @type {RunResult} */ r) => (batch * tokens * 1000) / r.shapes[i].bestMs;
       speedRows.push({
-        model: shape.name, input: label([batch, tokens]), ours: tokS(ours), ort1: tokS(ort1), ort2: tokS(ort2),
+        model: shape.name, input: label([batch, tokens]), ours: tokS(ours), ours2: tokS(ours2), int8: tokS(int8),
+        ort1: tokS(ort1), ort2: tokS(ort2),
         oursGflops: (flops * batch * (tokens + 2)) / ours.shapes[i].bestMs / 1e6, peakGflops: kernels.peakGflops,
       });
     });
@@ -94,6 +108,15 @@ async function main() {
       oursWasmBytes: ours.wasmBytes, oursRssBytes: ours.peakRssBytes,
       ortCreateMs: ort1.shapes[0].sessionCreateMs ?? null, ortCreate200Ms: ort1.shapes[2].sessionCreateMs ?? null,
       ortWasmBytes: ort1.wasmBytes, ortRssBytes: ort1.peakRssBytes,
+    });
+    log(`== ${shape.name}: token cache on running text (ours, 1 thread)`);
+    const textSpec = { ...base, shapes: SHARE_INPUTS, text: /** @type {const} */ ('zipf'), engine: /** @type {const} */ ('ours'), threads: 1 };
+    const cacheOff = await runEngine({ ...textSpec, tokenCache: 0 });
+    const cacheOn = await runEngine(textSpec);
+    SHARE_INPUTS.forEach(([batch, tokens], i) => {
+      const tokS = (/** @type {RunResult} */ r) => (batch * tokens * 1000) / r.shapes[i].bestMs;
+      const { hits, misses } = cacheOn.cache ?? { hits: 0, misses: 1 };
+      cacheRows.push({ model: shape.name, input: label([batch, tokens]), off: tokS(cacheOff), on: tokS(cacheOn), hitRate: hits / (hits + misses) });
     });
     log(`== ${shape.name}: token layer only (ours, ORT 1 thread)`);
     const tokenSpec = { modelDir: tokenDir, shapes: SHARE_INPUTS, budgetMs: budgetMs / 2, minRuns: 2 };
@@ -110,7 +133,10 @@ async function main() {
   const report = [
     '## Speed: tokens/s (best of N runs, distinct random words each run; GFLOP/s counts <S> and </S> positions)',
     speedTable(speedRows),
-    'ours/ORT > 1 means ours is faster. ORT: onnxruntime-web wasm backend (SIMD build), same weights, graph from tests/bench/onnx-graph.js.',
+    'ours/ORT > 1 means ours is faster. ORT: onnxruntime-web wasm backend (SIMD build), same weights, graph from tests/bench/onnx-graph.js. int8: the same model converted with --dtype int8, against ORT on float32.',
+    '## The token cache on running text (Zipf-distributed words from a 10,000-word vocabulary; ours, 1 thread)',
+    cacheTable(cacheRows),
+    'Hit rate over all timed runs of both shapes. On the distinct random words of the speed table the cache can only reuse <S> and </S>.',
     '## GEMM kernels (tests/bench/kernel-bench.c)',
     kernelTable(kernels.results, kernels.peakGflops),
     '## Load time and memory (one process per engine and model)',

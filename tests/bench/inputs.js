@@ -26,6 +26,52 @@ export function randomBatch(batch, tokens, random = Math.random) {
 }
 
 /**
+ * A deterministic uniform generator in [0, 1), for a vocabulary that is the same every run.
+ * @param {number} seed
+ */
+function seeded(seed) {
+  let state = seed >>> 0;
+  return () => ((state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+}
+
+const VOCABULARY_SIZE = 10000;
+/** @type {{ words: string[], cumulative: Float64Array } | undefined} */
+let zipf;
+
+/**
+ * A batch of running-text-like sentences: words drawn from a fixed
+ * vocabulary of 10,000 random words with Zipf's law (frequency ∝ 1/rank), as
+ * word frequencies in text go — so words repeat as they do in real text.
+ * @param {number} batch
+ * @param {number} tokens
+ * @param {() => number} [random]
+ * @returns {string[][]}
+ */
+export function zipfBatch(batch, tokens, random = Math.random) {
+  if (!zipf) {
+    const words = randomBatch(1, VOCABULARY_SIZE, seeded(42))[0];
+    const cumulative = new Float64Array(VOCABULARY_SIZE);
+    let sum = 0;
+    for (let r = 0; r < VOCABULARY_SIZE; r++) cumulative[r] = sum += 1 / (r + 1);
+    for (let r = 0; r < VOCABULARY_SIZE; r++) cumulative[r] /= sum;
+    zipf = { words, cumulative };
+  }
+  const { words, cumulative } = zipf;
+  const draw = () => {
+    const u = random();
+    let lo = 0;
+    let hi = VOCABULARY_SIZE - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid] < u) lo = mid + 1;
+      else hi = mid;
+    }
+    return words[lo];
+  };
+  return Array.from({ length: batch }, () => Array.from({ length: tokens }, draw));
+}
+
+/**
  * Shifted char ids of one token's bytes, or of a boundary marker.
  * @param {Int32Array} row `maxChars` ids to fill
  * @param {Uint8Array | number} content a token's UTF-8 bytes, or BOS / EOS

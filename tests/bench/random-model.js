@@ -95,20 +95,22 @@ async function cacheKey(options) {
  * unless a previous run left it (same options, same converter) in out/bench-models/.
  * @param {import('./models.js').BenchShape} shape
  * @param {(message: string) => void} [log]
+ * @param {'float32' | 'int8'} [dtype] of the converted GEMM weights
  * @returns {Promise<string>} the model directory
  */
-export async function benchModel(shape, log = () => {}) {
+export async function benchModel(shape, log = () => {}, dtype = 'float32') {
   const options = releasedOptions(shape);
-  const modelDir = join(modelsRoot, shape.name);
-  const stampPath = join(modelsRoot, `${shape.name}.key`);
-  const key = await cacheKey(options);
+  const name = dtype === 'float32' ? shape.name : `${shape.name}-${dtype}`;
+  const modelDir = join(modelsRoot, name);
+  const stampPath = join(modelsRoot, `${name}.key`);
+  const key = `${await cacheKey(options)} ${dtype}`;
   const cached = await readFile(stampPath, 'utf8').catch(() => '');
   if (cached === key) return modelDir;
-  const sourceDir = join(modelsRoot, `.source-${shape.name}`);
-  log(`generating the random ${shape.name} model (bilm-tf layout) and converting it into ${modelDir}`);
+  const sourceDir = join(modelsRoot, `.source-${name}`);
+  log(`generating the random ${shape.name} model (bilm-tf layout) and converting it (${dtype}) into ${modelDir}`);
   const t0 = performance.now();
   await writeRandomModel(options, sourceDir, 0x5eed + shape.lstmDim);
-  await convertModel(join(sourceDir, 'options.json'), join(sourceDir, 'weights.hdf5'), modelDir, { name: `random-${shape.name}` });
+  await convertModel(join(sourceDir, 'options.json'), join(sourceDir, 'weights.hdf5'), modelDir, { name: `random-${name}`, dtype });
   await rm(sourceDir, { recursive: true, force: true });
   await writeFile(stampPath, key);
   log(`  ${shape.name}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);

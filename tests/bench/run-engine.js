@@ -13,12 +13,14 @@
  * of a shape is a warm-up; then runs go on until the time budget is spent
  * (at least `minRuns`), and the best is kept.
  */
-import { randomBatch, charIds } from './inputs.js';
+import { randomBatch, charIds, zipfBatch } from './inputs.js';
 
 /**
  * @typedef {object} RunSpec
  * @property {'ours' | 'ort'} engine
- * @property {number} threads ORT threads (ours is single-threaded)
+ * @property {number} threads
+ * @property {number} [tokenCache] ours: token cache entries (default: the library's)
+ * @property {'distinct' | 'zipf'} [text] distinct random words (default), or Zipf-distributed ones
  * @property {string} modelDir
  * @property {Array<[number, number]>} shapes [batch, tokens]
  * @property {number} budgetMs per shape, after the warm-up
@@ -41,6 +43,8 @@ import { randomBatch, charIds } from './inputs.js';
  * @property {number} wasmBytes largest wasm memory seen
  * @property {number | null} loadMs ours only: best of 3 Elmo.load
  * @property {number} weightBytes
+ * @property {number} [threads] ours: the threads it ran
+ * @property {{ hits: number, misses: number }} [cache] ours: token cache lookups in the timed runs
  */
 
 /** Wasm memories of every instance created in this process, to report their size. */
@@ -81,18 +85,20 @@ async function bestOf(run, budgetMs, minRuns) {
  * @param {number} batch
  * @param {number} tokens
  */
-const batches = (batch, tokens) => () => randomBatch(batch, tokens);
+const batches = (batch, tokens, text = 'distinct') => () => (text === 'zipf' ? zipfBatch : randomBatch)(batch, tokens);
 
 /** @param {RunSpec} spec @returns {Promise<RunResult>} */
 async function runOurs(spec) {
   const { Elmo } = await import('../../js/elmo.js');
   let t = performance.now();
-  let elmo = await Elmo.load(spec.modelDir);
+  const options = { numThreads: spec.threads, tokenCache: spec.tokenCache };
+  let elmo = await Elmo.load(spec.modelDir, options);
   const loads = [performance.now() - t];
+  const threads = elmo.info.threads;
   /** @type {ShapeResult[]} */
   const shapes = [];
   for (const [batch, tokens] of spec.shapes) {
-    const next = batches(batch, tokens);
+    const next = batches(batch, tokens, spec.text);
     let input = next();
     const run = async () => {
       await elmo.embed(input);
@@ -100,17 +106,18 @@ async function runOurs(spec) {
     };
     shapes.push({ batch, tokens, ...(await bestOf(run, spec.budgetMs, spec.minRuns)) });
   }
+  const cache = elmo.tokenCacheStats;
   const peakRssBytes = process.resourceUsage().maxRSS * 1024;
   const wasm = wasmBytes();
   const weightBytes = elmo.info.weightBytes;
   for (let i = 0; i < 2; i++) {
     elmo.dispose();
     t = performance.now();
-    elmo = await Elmo.load(spec.modelDir);
+    elmo = await Elmo.load(spec.modelDir, options);
     loads.push(performance.now() - t);
   }
   elmo.dispose();
-  return { shapes, peakRssBytes, wasmBytes: wasm, loadMs: Math.min(...loads), weightBytes };
+  return { shapes, peakRssBytes, wasmBytes: wasm, loadMs: Math.min(...loads), weightBytes, threads, cache };
 }
 
 /** @param {RunSpec} spec @returns {Promise<RunResult>} */

@@ -1,6 +1,6 @@
 /**
- * The benchmark's markdown tables: speed (ours vs ONNX Runtime Web), GEMM
- * kernels, load time and memory.
+ * The benchmark's markdown tables: speed (ours vs ONNX Runtime Web), the
+ * token cache on running text, GEMM kernels, load time and memory.
  */
 
 /**
@@ -22,23 +22,45 @@ const mib = (bytes) => (bytes ? `${(bytes / 2 ** 20).toFixed(0)} MiB` : 'n/a');
  * @typedef {object} SpeedRow
  * @property {string} model
  * @property {string} input e.g. "1×20"
- * @property {number} ours tokens/s
+ * @property {number} ours tokens/s, 1 thread
+ * @property {number} ours2 tokens/s, 2 threads
+ * @property {number} int8 tokens/s, int8 weights, 1 thread
  * @property {number | null} ort1 tokens/s, ORT 1 thread
  * @property {number | null} ort2 tokens/s, ORT 2 threads
- * @property {number} oursGflops
+ * @property {number} oursGflops 1 thread
  * @property {number} peakGflops the kernel benchmark's wasm SIMD peak
  */
+
+/** @param {number} a @param {number | null} b */
+const ratio = (a, b) => (b ? fixed(a / b, 2) : 'n/a');
 
 /** @param {SpeedRow[]} rows */
 export function speedTable(rows) {
   return markdownTable(
-    ['model', 'batch×tokens', 'ours tok/s (1 thread)', 'ours threaded', 'ORT 1 thread tok/s', 'ORT 2 threads tok/s',
-      'ours/ORT-1t', 'ours/ORT-2t', 'ours GFLOP/s', '% of GEMM peak'],
+    ['model', 'batch×tokens', 'ours 1 thread', 'ours 2 threads', 'ours int8 1 thread', 'ORT 1 thread', 'ORT 2 threads',
+      'ours/ORT 1t', 'ours/ORT 2t', 'int8/ORT 1t', '2t/1t (ours)', 'ours GFLOP/s (1t)', '% of GEMM peak'],
     rows.map((r) => [
-      r.model, r.input, fixed(r.ours), 'n/a (no threads build yet)', fixed(r.ort1), fixed(r.ort2),
-      r.ort1 ? fixed(r.ours / r.ort1, 2) : 'n/a', r.ort2 ? fixed(r.ours / r.ort2, 2) : 'n/a',
+      r.model, r.input, fixed(r.ours), fixed(r.ours2), fixed(r.int8), fixed(r.ort1), fixed(r.ort2),
+      ratio(r.ours, r.ort1), ratio(r.ours2, r.ort2), ratio(r.int8, r.ort1), ratio(r.ours2, r.ours),
       fixed(r.oursGflops, 2), `${fixed((100 * r.oursGflops) / r.peakGflops, 0)}%`,
     ]),
+  );
+}
+
+/**
+ * @typedef {object} CacheRow
+ * @property {string} model
+ * @property {string} input
+ * @property {number} off tokens/s without the token cache
+ * @property {number} on tokens/s with it (the default)
+ * @property {number} hitRate share of lookups that found their token
+ */
+
+/** @param {CacheRow[]} rows */
+export function cacheTable(rows) {
+  return markdownTable(
+    ['model', 'batch×tokens', 'cache off tok/s', 'cache on tok/s', 'speed-up', 'hit rate'],
+    rows.map((r) => [r.model, r.input, fixed(r.off), fixed(r.on), ratio(r.on, r.off), `${fixed(100 * r.hitRate, 0)}%`]),
   );
 }
 
