@@ -11,7 +11,8 @@
 
 #include "kernels/gemm.h"
 
-static float *buf_a, *buf_b, *buf_c, *buf_bias;
+static float *buf_a, *buf_b, *buf_c, *buf_bias, *buf_scale;
+static int8_t *buf_q;
 static size_t shape_m, shape_n, shape_k;
 
 static float *alloc_filled(size_t count, unsigned seed) {
@@ -29,7 +30,10 @@ EMSCRIPTEN_KEEPALIVE void kb_free(void) {
     free(buf_b);
     free(buf_c);
     free(buf_bias);
-    buf_a = buf_b = buf_c = buf_bias = NULL;
+    free(buf_scale);
+    free(buf_q);
+    buf_a = buf_b = buf_c = buf_bias = buf_scale = NULL;
+    buf_q = NULL;
 }
 
 /* Allocates and fills the buffers of C[m×n] = bias + A[m×k]·B[k×n]; 0 on success. */
@@ -41,19 +45,27 @@ EMSCRIPTEN_KEEPALIVE int kb_setup(size_t m, size_t n, size_t k) {
     float *b = alloc_filled(k * n, 2);
     buf_b = b ? alloc_filled(elmo_packed_floats(k, n), 5) : NULL;
     if (buf_b) elmo_f32_pack_panels(k, n, b, n, buf_b);
+    buf_q = malloc(elmo_packed_floats(k, n));
+    buf_scale = malloc(elmo_panel_columns(n) * sizeof(float));
+    if (b && buf_q && buf_scale) elmo_i8_quantize_panels(k, n, b, n, buf_q, buf_scale);
     free(b);
-    if (!buf_a || !buf_b || !buf_c || !buf_bias) return -1;
+    if (!buf_a || !buf_b || !buf_c || !buf_bias || !buf_q || !buf_scale) return -1;
     shape_m = m;
     shape_n = n;
     shape_k = k;
     return 0;
 }
 
-/* Runs kernel 0 (scalar) or 1 (wasm SIMD) `reps` times; returns C[0] so the work is kept. */
+/* Runs kernel 0 (float scalar), 1 (float wasm SIMD) or 2 (int8 weights, wasm SIMD) `reps`
+ * times; returns C[0] so the work is kept. */
 EMSCRIPTEN_KEEPALIVE float kb_run(int kernel, int reps) {
     const elmo_f32_gemm_fn fn = kernel == 1 ? elmo_f32_gemm__wasmsimd : elmo_f32_gemm__scalar;
     for (int r = 0; r < reps; r++) {
-        fn(shape_m, shape_n, shape_k, buf_a, shape_k, buf_b, buf_bias, buf_c, shape_n, 0);
+        if (kernel == 2)
+            elmo_f32i8_gemm__wasmsimd(shape_m, shape_n, shape_k, buf_a, shape_k, buf_q, buf_scale, buf_bias, buf_c,
+                                      shape_n, 0);
+        else
+            fn(shape_m, shape_n, shape_k, buf_a, shape_k, buf_b, buf_bias, buf_c, shape_n, 0);
     }
     return buf_c[0];
 }

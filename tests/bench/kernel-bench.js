@@ -26,7 +26,7 @@ function kernelFiles() {
 /** @typedef {{ label: string, m: number, n: number, k: number, square?: boolean }} GemmShape */
 /** @typedef {GemmShape & { kernel: string, gflops: number }} KernelResult */
 
-export const KERNELS = /** @type {const} */ (['scalar', 'wasmsimd']);
+export const KERNELS = /** @type {const} */ (['scalar', 'wasmsimd', 'wasmsimd-int8']);
 
 /** @param {string} path */
 const mtime = (path) => {
