@@ -98,8 +98,8 @@ function tensorBytes(tensor) {
   if (layout === undefined) return dtype === 'float32' ? 4 * shape.reduce((a, b) => a * b, 1) : null;
   if (layout !== 'panels8' || shape.length !== 2) return null;
   const columns = 8 * Math.ceil(shape[1] / 8);
-  // int8: the values padded to 64 bytes, then one float32 scale per column.
-  if (dtype === 'int8') return Math.ceil((shape[0] * columns) / 64) * 64 + 4 * columns;
+  // int8: the values (rows in pairs) padded to 64 bytes, then one float32 scale per column.
+  if (dtype === 'int8') return Math.ceil((columns * (shape[0] + (shape[0] % 2))) / 64) * 64 + 4 * columns;
   return dtype === 'float32' ? 4 * shape[0] * columns : null;
 }
 

@@ -69,7 +69,7 @@ static void add_weight(tensor_table *t, const char *name, int32_t k, int32_t n, 
 }
 
 /* Bytes of an int8 weight's values before its scales: they start 64-byte aligned. */
-static size_t int8_values_bytes(size_t k, size_t n) { return (elmo_packed_floats(k, n) + 63) / 64 * 64; }
+static size_t int8_values_bytes(size_t k, size_t n) { return (elmo_i8_packed_bytes(k, n) + 63) / 64 * 64; }
 
 /* The tensors FORMAT.md lists for these hparams, each bound to its slot in w. */
 static int build_tensor_table(const elmo_hparams *hp, elmo_weights *w, tensor_table *t) {

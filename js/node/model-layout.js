@@ -164,16 +164,28 @@ const aligned = (bytes) => Math.ceil(bytes / TENSOR_ALIGN) * TENSOR_ALIGN;
 
 /**
  * Bytes a tensor takes in the weight region: a packed [k, n] matrix has its
- * columns padded to whole panels; an int8 one is its int8 panels, padded to
- * 64 bytes, then one float32 scale per (padded) column (FORMAT.md).
+ * columns padded to whole panels; an int8 one is its int8 panels (rows in
+ * pairs, an odd k padded with a zero row), padded to 64 bytes, then one
+ * float32 scale per (padded) column (FORMAT.md).
  * @param {{ shape: number[], layout?: string, dtype?: string }} tensor
  */
 export function storedByteLength({ shape, layout, dtype }) {
   if (layout !== 'panels8') return 4 * elementCount(shape);
   const [k, n] = shape;
-  if (dtype === 'int8') return aligned(k * panelColumns(n)) + 4 * panelColumns(n);
+  if (dtype === 'int8') return aligned(int8ValuesBytes(k, n)) + 4 * panelColumns(n);
   return 4 * k * panelColumns(n);
 }
+
+/** @param {number} k @param {number} n @returns {number} bytes of an int8 weight's values */
+const int8ValuesBytes = (k, n) => panelColumns(n) * (k + (k % 2));
+
+/**
+ * Where q[p][j] sits among an int8 weight's values: panel j / 8, row pair
+ * p / 2, then the 8 columns' two rows (src/kernels/gemm.h, elmo_i8_index).
+ * @param {number} k @param {number} p @param {number} j
+ */
+const int8Index = (k, p, j) =>
+  Math.floor(j / PANEL_WIDTH) * (k + (k % 2)) * PANEL_WIDTH + Math.floor(p / 2) * 2 * PANEL_WIDTH + (j % PANEL_WIDTH) * 2 + (p % 2);
 
 /**
  * Packs a row-major [k, n] matrix into column panels of 8: panel q holds
@@ -204,17 +216,16 @@ export function packPanels(values, k, n) {
 export function quantizePanelsInt8(values, k, n) {
   const cols = panelColumns(n);
   const bytes = new Uint8Array(storedByteLength({ shape: [k, n], layout: 'panels8', dtype: 'int8' }));
-  const q = new Int8Array(bytes.buffer, 0, k * cols);
-  const scale = new Float32Array(bytes.buffer, aligned(k * cols), cols);
+  const q = new Int8Array(bytes.buffer, 0, int8ValuesBytes(k, n));
+  const scale = new Float32Array(bytes.buffer, aligned(int8ValuesBytes(k, n)), cols);
   for (let j = 0; j < n; j++) {
     let max = 0;
     for (let p = 0; p < k; p++) max = Math.max(max, Math.abs(values[p * n + j]));
     scale[j] = max / 127;
     if (max === 0) continue;
-    const base = Math.floor(j / PANEL_WIDTH) * k * PANEL_WIDTH + (j % PANEL_WIDTH);
     for (let p = 0; p < k; p++) {
       const x = values[p * n + j] / scale[j];
-      q[base + p * PANEL_WIDTH] = Math.max(-127, Math.min(127, Math.sign(x) * Math.round(Math.abs(x))));
+      q[int8Index(k, p, j)] = Math.max(-127, Math.min(127, Math.sign(x) * Math.round(Math.abs(x))));
     }
   }
   return bytes;
@@ -230,16 +241,16 @@ export function quantizePanelsInt8(values, k, n) {
 export function unpackTensor(stored, { shape, layout, dtype }) {
   if (layout !== 'panels8') return stored.slice(0, elementCount(shape));
   const [k, n] = shape;
-  const cols = panelColumns(n);
-  const q = dtype === 'int8' ? new Int8Array(stored.buffer, stored.byteOffset, k * cols) : null;
-  const scale = q ? new Float32Array(stored.buffer, stored.byteOffset + aligned(k * cols), cols) : null;
   const out = new Float32Array(k * n);
+  if (dtype === 'int8') {
+    const q = new Int8Array(stored.buffer, stored.byteOffset, int8ValuesBytes(k, n));
+    const scale = new Float32Array(stored.buffer, stored.byteOffset + aligned(int8ValuesBytes(k, n)), panelColumns(n));
+    for (let j = 0; j < n; j++) for (let p = 0; p < k; p++) out[p * n + j] = Math.fround(scale[j] * q[int8Index(k, p, j)]);
+    return out;
+  }
   for (let j = 0; j < n; j++) {
     const base = Math.floor(j / PANEL_WIDTH) * k * PANEL_WIDTH + (j % PANEL_WIDTH);
-    for (let p = 0; p < k; p++) {
-      const at = base + p * PANEL_WIDTH;
-      out[p * n + j] = q && scale ? Math.fround(scale[j] * q[at]) : stored[at];
-    }
+    for (let p = 0; p < k; p++) out[p * n + j] = stored[base + p * PANEL_WIDTH];
   }
   return out;
 }

@@ -20,14 +20,19 @@
  * rows. The scalar kernel is the spec. elmo_f32_gemm() is the kernel chosen
  * in dispatch.c.
  *
- * Weights may also be int8 (models/FORMAT.md, dtype "int8"): the same panels
- * of int8 q with one float scale per column, W[p][j] = scale[j] * q[p][j].
- * Those kernels form
+ * Weights may also be int8 (models/FORMAT.md, dtype "int8"): one float
+ * scale per column, W[p][j] = scale[j] * q[p][j], in panels of 8 columns
+ * whose rows go in PAIRS — row pair r holds 16 bytes, (q[2r][c], q[2r+1][c])
+ * for c = 0..7 (a zero row pads an odd k) — so that one i32x4.dot_i16x8_s
+ * multiplies and adds two rows of four columns at once. The activations are
+ * quantized too, per row and per chunk of ELMO_I8_CHUNK values, to int16
+ * with s = max |a| / 32767 (elmo_i16_quantize); the int8 kernels form
  *
- *   C[i][j] = ((accumulate ? C : 0) + bias[j]) + scale[j] * (sum over p in order of a[i][p] * q[p][j])
+ *   C[i][j] = (accumulate ? C : 0) + bias[j], then for each chunk in order:
+ *   C[i][j] += (s * scale[j]) * float(sum over the chunk of aq[p] * q[p][j])
  *
- * (the sum in float, then one multiply by the scale), again the same bits in
- * every kernel. elmo_weight_gemm() takes either kind; model code calls that.
+ * with the sums exact in int32, so every kernel gives the same bits.
+ * elmo_weight_gemm() takes either kind of weight; model code calls that.
  */
 #ifndef ELMO_KERNELS_GEMM_H
 #define ELMO_KERNELS_GEMM_H
@@ -56,14 +61,31 @@ typedef enum elmo_weight_type { ELMO_WEIGHT_F32, ELMO_WEIGHT_I8 } elmo_weight_ty
 
 typedef struct elmo_weight {
     elmo_weight_type type;
-    const void *data;   /* elmo_packed_floats(k, n) floats or int8 values */
+    const void *data;   /* elmo_packed_floats(k, n) floats, or elmo_i8_packed_bytes(k, n) int8 */
     const float *scale; /* int8: elmo_panel_columns(n) per-column scales (zero past n); else NULL */
 } elmo_weight;
 
-/* Quantizes row-major b (k×n) to int8 panels q (elmo_packed_floats(k, n) bytes)
- * and scale (elmo_panel_columns(n) floats): per column, scale = max|b| / 127 and
+/* Bytes of a k×n int8 weight's values: panels of 8 columns, rows in pairs. */
+static inline size_t elmo_i8_packed_bytes(size_t k, size_t n) { return elmo_panel_columns(n) * (k + (k & 1)); }
+
+/* Where q[p][j] sits in an int8 weight's values. */
+static inline size_t elmo_i8_index(size_t k, size_t p, size_t j) {
+    return (j / ELMO_PANEL_WIDTH) * (k + (k & 1)) * ELMO_PANEL_WIDTH + (p / 2) * 2 * ELMO_PANEL_WIDTH +
+           (j % ELMO_PANEL_WIDTH) * 2 + p % 2;
+}
+
+/* Quantizes row-major b (k×n) to int8 q (elmo_i8_packed_bytes(k, n)) and scale
+ * (elmo_panel_columns(n) floats): per column, scale = max|b| / 127 and
  * q = round(b / scale). The converter does the same; the core uses it in tests only. */
 void elmo_i8_quantize_panels(size_t k, size_t n, const float *b, size_t ldb, int8_t *q, float *scale);
+
+/* Activations go to int16 in chunks of this many values (an even number:
+ * the int32 sums of a chunk stay below 2^31 for |aq| <= 32767, |q| <= 127). */
+#define ELMO_I8_CHUNK 256
+
+/* Quantizes a[0..len) (len <= ELMO_I8_CHUNK) to aq[0..len + len % 2) (a zero
+ * pads an odd len) and returns the scale s, a[p] ~ s * aq[p]; 0 when all are 0. */
+float elmo_i16_quantize(const float *a, size_t len, int16_t *aq);
 
 /* Packs row-major b (k×n, leading dimension ldb) into out (elmo_packed_floats(k, n)).
  * The converter does this once per model; the core uses it in tests only. */

@@ -45,7 +45,7 @@ EMSCRIPTEN_KEEPALIVE int kb_setup(size_t m, size_t n, size_t k) {
     float *b = alloc_filled(k * n, 2);
     buf_b = b ? alloc_filled(elmo_packed_floats(k, n), 5) : NULL;
     if (buf_b) elmo_f32_pack_panels(k, n, b, n, buf_b);
-    buf_q = malloc(elmo_packed_floats(k, n));
+    buf_q = malloc(elmo_i8_packed_bytes(k, n));
     buf_scale = malloc(elmo_panel_columns(n) * sizeof(float));
     if (b && buf_q && buf_scale) elmo_i8_quantize_panels(k, n, b, n, buf_q, buf_scale);
     free(b);

@@ -44,7 +44,7 @@ static void add_tensor(test_model *m, const char *name, int rank, int d0, int d1
 
 /* Bytes of an int8 weight's values, before its scales (FORMAT.md). */
 static size_t int8_values_bytes(const test_tensor *t) {
-    return (elmo_packed_floats((size_t)t->shape[0], (size_t)t->shape[1]) + 63) / 64 * 64;
+    return (elmo_i8_packed_bytes((size_t)t->shape[0], (size_t)t->shape[1]) + 63) / 64 * 64;
 }
 
 static size_t stored_bytes(const test_tensor *t) {
@@ -59,7 +59,7 @@ static void quantize_for_reference(size_t k, size_t n, float *values, int8_t *q,
     elmo_i8_quantize_panels(k, n, values, n, q, scale);
     for (size_t p = 0; p < k; p++)
         for (size_t j = 0; j < n; j++)
-            values[p * n + j] = scale[j] * (float)q[((j / ELMO_PANEL_WIDTH) * k + p) * ELMO_PANEL_WIDTH + j % ELMO_PANEL_WIDTH];
+            values[p * n + j] = scale[j] * (float)q[elmo_i8_index(k, p, j)];
 }
 
 int test_model_build(const test_model_spec *spec, test_model *m) {

@@ -245,7 +245,9 @@ static void compare_sentence(const char *what, const ref_model *r, const float *
                     worst_at = ((size_t)l * n_out + t) * W2 + i;
                 }
             }
-    CHECK(worst <= 1e-5, "%s: error %.3g at float %zu", what, worst, worst_at);
+    /* int8 weights also quantize the activations to int16 (kernels/gemm.h), a step of ~1.5e-5 of their range. */
+    const double tolerance = r->spec->int8 ? 5e-4 : 1e-5;
+    CHECK(worst <= tolerance, "%s: error %.3g at float %zu", what, worst, worst_at);
     *pos += (size_t)(r->L + 1) * n_out * W2;
 }
 
