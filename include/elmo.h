@@ -157,6 +157,20 @@ ELMO_API elmo_status elmo_context_set_token_cache(elmo_context *ctx, int32_t max
 /* counts[0]: lookups that found their token, counts[1]: those that did not, since the cache was made. */
 ELMO_API void elmo_context_token_cache_counts(const elmo_context *ctx, double counts[2]);
 
+/*
+ * Workspace limit. elmo_embed() keeps the buffers it allocates for a batch
+ * (its workspace) within `bytes`: when the whole batch does not fit, the
+ * token encoder runs on chunks of tokens and each LSTM direction makes its
+ * input products for chunks of steps, sized to fit, with the same results
+ * bit for bit. What grows with the batch itself (five projection_dim
+ * vectors per position, a few numbers per sentence) is not chunked: a batch
+ * that needs more than `bytes` even with one token and one step at a time
+ * fails with ELMO_STATUS_OUT_OF_MEMORY, a message giving both numbers, and
+ * nothing changed. The kept state of stateful calls and the token cache are
+ * not counted. 0 (the default): no limit.
+ */
+ELMO_API elmo_status elmo_context_set_workspace_limit(elmo_context *ctx, size_t bytes);
+
 /* Zeroes the kept state of every batch row. */
 ELMO_API void elmo_context_reset_state(elmo_context *ctx);
 

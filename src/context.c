@@ -17,7 +17,8 @@
 
 /* Every activation buffer of a batch. The arenas grow at the start of
  * elmo_embed() to what the batch needs and are kept for later calls; the
- * pointers are re-carved from them on every call. */
+ * pointers are re-carved from them on every call. Buffers marked "chunk"
+ * hold a chunk of the batch only, sized to the workspace limit. */
 typedef struct elmo_run_state {
     float *floats;
     size_t floats_cap;
@@ -25,21 +26,25 @@ typedef struct elmo_run_state {
     size_t ints_cap;
     size_t *sizes;
     size_t sizes_cap;
+    size_t encode_chunk;    /* tokens encoded at once */
+    size_t xg_rows;         /* rows of xg: input products of every position, or of a chunk of steps */
 
-    int32_t *char_ids;      /* (T, max_chars) of the tokens to encode (the cache misses) */
+    int32_t *char_ids;      /* chunk: (encode_chunk, max_chars) of the tokens to encode (the cache misses) */
     int32_t *source;        /* (T) per position: the miss whose vector it takes, or -1 (from the cache) */
+    int32_t *miss_pos;      /* (T) per miss: the first position of its token */
+    int32_t *miss_token;    /* (T) per miss: its token index, or -1 for <S>, -2 for </S> */
     int32_t *miss_entry;    /* (T) per miss: its cache entry, or -1 */
     int32_t *order;         /* (S) sentences, longest first */
     int32_t *seq_len;       /* (S) tokens + 2 boundaries */
     size_t *seq_start;      /* (S) first position of each sentence */
     size_t *out_start;      /* (S) first float of each sentence in out */
-    float *encoder_scratch; /* elmo_token_encoder_scratch_floats(T) */
-    float *features;        /* (T, F) */
-    float *highway;         /* (2, T, F) */
+    float *encoder_scratch; /* chunk: elmo_token_encoder_scratch_floats(encode_chunk) */
+    float *features;        /* chunk: (encode_chunk, F) */
+    float *highway;         /* chunk: (2, encode_chunk, F) */
+    float *tok_miss;        /* chunk: (encode_chunk, P) layer 0 of the misses */
+    float *xg;              /* chunk: (xg_rows, 4H) */
     float *tok;             /* (T, P) layer 0 */
-    float *tok_miss;        /* (T, P) layer 0 of the misses */
     float *layer_out[2][2]; /* [ping-pong][direction] (T, P) */
-    float *xg;              /* (T, 4H) */
     float *gates;           /* (S, 4H) */
     float *h;               /* (S, P) */
     float *c;               /* (S, H) */
@@ -57,6 +62,7 @@ struct elmo_context {
      * [slot][layer][direction] { h (P), c (H) }. */
     float *kept;
     size_t n_slots;
+    size_t workspace_limit; /* bytes of the arenas; 0: none */
     char error[ELMO_ERROR_SIZE];
 };
 
@@ -155,6 +161,12 @@ elmo_status elmo_context_set_token_cache(elmo_context *ctx, int32_t max_entries)
     return ctx->cache ? ELMO_STATUS_OK : set_error(ctx, ELMO_STATUS_OUT_OF_MEMORY, "out of memory for the token cache");
 }
 
+elmo_status elmo_context_set_workspace_limit(elmo_context *ctx, size_t bytes) {
+    if (!ctx) return ELMO_STATUS_INVALID_ARGUMENT;
+    ctx->workspace_limit = bytes; /* takes effect when the next elmo_embed() sizes its workspace */
+    return ELMO_STATUS_OK;
+}
+
 void elmo_context_token_cache_counts(const elmo_context *ctx, double counts[2]) {
     uint64_t hits = 0, misses = 0;
     if (ctx && ctx->cache) elmo_token_cache_counts(ctx->cache, &hits, &misses);
@@ -198,18 +210,63 @@ static float *carve(carver *cv, size_t n) {
 static void carve_floats(const elmo_hparams *hp, size_t T, size_t S, int32_t n_threads, elmo_run_state *rs,
                          carver *cv) {
     const size_t F = (size_t)hp->n_cnn_features, P = (size_t)hp->proj_dim, H = (size_t)hp->lstm_dim;
-    rs->encoder_scratch = carve(cv, elmo_token_encoder_scratch_floats(hp, T, n_threads));
-    rs->features = carve(cv, mul_sat(T, F));
-    rs->highway = carve(cv, hp->n_highway > 0 ? mul_sat(2 * T, F) : 0);
+    const size_t E = rs->encode_chunk;
+    rs->encoder_scratch = carve(cv, elmo_token_encoder_scratch_floats(hp, E, n_threads));
+    rs->features = carve(cv, mul_sat(E, F));
+    rs->highway = carve(cv, hp->n_highway > 0 ? mul_sat(2 * E, F) : 0);
+    rs->tok_miss = carve(cv, mul_sat(E, P));
+    rs->xg = carve(cv, mul_sat(rs->xg_rows, 4 * H));
     rs->tok = carve(cv, mul_sat(T, P));
-    rs->tok_miss = carve(cv, mul_sat(T, P));
     for (int i = 0; i < 2; i++)
         for (int dir = 0; dir < 2; dir++) rs->layer_out[i][dir] = carve(cv, mul_sat(T, P));
-    rs->xg = carve(cv, mul_sat(T, 4 * H));
     rs->gates = carve(cv, mul_sat(S, 4 * H));
     rs->h = carve(cv, mul_sat(S, P));
     rs->c = carve(cv, mul_sat(S, H));
     rs->m = carve(cv, mul_sat(S, H));
+}
+
+/* Bytes of the three arenas for a batch with the chunk sizes in rs (SIZE_MAX: too large). */
+static size_t run_state_bytes(const elmo_hparams *hp, size_t T, size_t S, int32_t n_threads, elmo_run_state *rs) {
+    carver count = {NULL, 0};
+    carve_floats(hp, T, S, n_threads, rs, &count);
+    const size_t n_ints = add_sat(mul_sat(rs->encode_chunk, (size_t)hp->max_chars), add_sat(mul_sat(T, 4), 2 * S));
+    const size_t bytes = add_sat(add_sat(mul_sat(count.used, sizeof(float)), mul_sat(n_ints, sizeof(int32_t))),
+                                 mul_sat(2 * S, sizeof(size_t)));
+    return count.used == SIZE_MAX ? SIZE_MAX : bytes;
+}
+
+/*
+ * Chunk sizes: the whole batch at once when it fits the limit (or there is
+ * none); else at least one token and one step of every row, and of what the
+ * limit leaves, about half for more tokens and the rest for more steps.
+ */
+static elmo_status choose_chunks(elmo_context *ctx, size_t T, size_t S, int32_t n_threads) {
+    const elmo_hparams *hp = &ctx->model->hp;
+    elmo_run_state *rs = &ctx->run;
+    const size_t limit = ctx->workspace_limit;
+    rs->encode_chunk = T;
+    rs->xg_rows = T;
+    const size_t whole = run_state_bytes(hp, T, S, n_threads, rs);
+    if (T > (size_t)INT32_MAX || whole == SIZE_MAX)
+        return set_error(ctx, ELMO_STATUS_INVALID_ARGUMENT, "batch too large: %zu positions", T);
+    if (limit == 0 || whole <= limit) return ELMO_STATUS_OK;
+    rs->encode_chunk = 1;
+    rs->xg_rows = S;
+    const size_t least = run_state_bytes(hp, T, S, n_threads, rs);
+    if (least > limit)
+        return set_error(ctx, ELMO_STATUS_OUT_OF_MEMORY,
+                         "the batch (%zu positions) needs at least %zu bytes of workspace; the limit is %zu", T,
+                         least, limit);
+    const size_t token_bytes = (elmo_token_encoder_scratch_floats(hp, 1, 0) + 3 * (size_t)hp->n_cnn_features +
+                                (size_t)hp->proj_dim) * sizeof(float) + (size_t)hp->max_chars * sizeof(int32_t);
+    const size_t tokens = 1 + (limit - least) / 2 / token_bytes;
+    rs->encode_chunk = tokens < T ? tokens : T;
+    /* The estimates leave out alignment padding: step back until it fits. */
+    while (rs->encode_chunk > 1 && run_state_bytes(hp, T, S, n_threads, rs) > limit) rs->encode_chunk--;
+    const size_t rows = S + (limit - run_state_bytes(hp, T, S, n_threads, rs)) / (4 * (size_t)hp->lstm_dim * sizeof(float));
+    rs->xg_rows = rows < T ? rows : T;
+    while (rs->xg_rows > S && run_state_bytes(hp, T, S, n_threads, rs) > limit) rs->xg_rows--;
+    return ELMO_STATUS_OK;
 }
 
 /* Sizes the run state (and the kept-state table when stateful) for a batch of
@@ -219,13 +276,12 @@ static elmo_status prepare_run_state(elmo_context *ctx, size_t T, size_t S, int 
     elmo_run_state *rs = &ctx->run;
 
     const int32_t n_threads = elmo_thread_pool_size(ctx->pool);
+    elmo_status st = choose_chunks(ctx, T, S, n_threads);
+    if (st) return st;
     carver count = {NULL, 0};
     carve_floats(hp, T, S, n_threads, rs, &count);
-    const size_t n_ints = add_sat(mul_sat(T, add_sat((size_t)hp->max_chars, 2)), 2 * S);
+    const size_t n_ints = rs->encode_chunk * (size_t)hp->max_chars + 4 * T + 2 * S;
     const size_t n_sizes = 2 * S;
-    if (count.used == SIZE_MAX || n_ints == SIZE_MAX || T > (size_t)INT32_MAX ||
-        mul_sat(count.used, sizeof(float)) == SIZE_MAX)
-        return set_error(ctx, ELMO_STATUS_INVALID_ARGUMENT, "batch too large: %zu positions", T);
 
     if (!reserve((void **)&rs->floats, &rs->floats_cap, count.used, sizeof(float)) ||
         !reserve((void **)&rs->ints, &rs->ints_cap, n_ints, sizeof(int32_t)) ||
@@ -246,8 +302,10 @@ static elmo_status prepare_run_state(elmo_context *ctx, size_t T, size_t S, int 
     carver arena = {rs->floats, 0};
     carve_floats(hp, T, S, n_threads, rs, &arena);
     rs->char_ids = rs->ints;
-    rs->source = rs->char_ids + T * (size_t)hp->max_chars;
-    rs->miss_entry = rs->source + T;
+    rs->source = rs->char_ids + rs->encode_chunk * (size_t)hp->max_chars;
+    rs->miss_pos = rs->source + T;
+    rs->miss_token = rs->miss_pos + T;
+    rs->miss_entry = rs->miss_token + T;
     rs->order = rs->miss_entry + T;
     rs->seq_len = rs->order + S;
     rs->seq_start = rs->sizes;
@@ -324,10 +382,22 @@ static void plan_batch(const elmo_hparams *hp, const int32_t *sentence_lengths, 
     }
 }
 
+/* The char ids of miss m: its token's bytes, or a boundary. */
+static void miss_char_ids(const elmo_hparams *hp, const elmo_run_state *rs, const uint8_t *token_bytes,
+                          const uint32_t *token_offsets, int32_t m, int32_t *ids) {
+    const int32_t token = rs->miss_token[m];
+    if (token >= 0)
+        elmo_char_ids(token_bytes + token_offsets[token], token_offsets[token + 1] - token_offsets[token],
+                      hp->max_chars, ids);
+    else
+        elmo_char_ids_boundary(token == -1 ? ELMO_CHAR_BOS : ELMO_CHAR_EOS, hp->max_chars, ids);
+}
+
 /*
  * Layer 0 of every position: boundaries and tokens found in the cache are
- * copied from it; the rest (each distinct token once) get their char ids,
- * are encoded together, and enter the cache.
+ * copied from it; the rest (each distinct token once) are encoded, a chunk
+ * of rs->encode_chunk at a time, and enter the cache. A miss's vector goes
+ * to its first position; later positions of the same token copy it from there.
  */
 static void token_vectors(elmo_context *ctx, const uint8_t *token_bytes, const uint32_t *token_offsets,
                           size_t S, size_t T) {
@@ -346,10 +416,11 @@ static void token_vectors(elmo_context *ctx, const uint8_t *token_bytes, const u
             const elmo_token_kind kind = i == 0 ? ELMO_TOKEN_BOS : i + 1 == len ? ELMO_TOKEN_EOS : ELMO_TOKEN_BYTES;
             const uint8_t *bytes = NULL;
             size_t n_bytes = 0;
+            int32_t miss_token = kind == ELMO_TOKEN_BOS ? -1 : -2;
             if (kind == ELMO_TOKEN_BYTES) {
                 bytes = token_bytes + token_offsets[token];
                 n_bytes = token_offsets[token + 1] - token_offsets[token];
-                token++;
+                miss_token = (int32_t)token++;
             }
             const size_t key_len = n_bytes < max_bytes ? n_bytes : max_bytes;
             int32_t entry = cache ? elmo_token_cache_find(cache, kind, bytes, key_len) : -1;
@@ -360,23 +431,32 @@ static void token_vectors(elmo_context *ctx, const uint8_t *token_bytes, const u
                 continue;
             }
             entry = cache ? elmo_token_cache_claim(cache, kind, bytes, key_len, n_miss) : -1;
-            int32_t *ids = rs->char_ids + (size_t)n_miss * max_chars;
-            if (kind == ELMO_TOKEN_BYTES) elmo_char_ids(bytes, n_bytes, hp->max_chars, ids);
-            else elmo_char_ids_boundary(kind == ELMO_TOKEN_BOS ? ELMO_CHAR_BOS : ELMO_CHAR_EOS, hp->max_chars, ids);
+            rs->miss_pos[n_miss] = (int32_t)pos;
+            rs->miss_token[n_miss] = miss_token;
             rs->miss_entry[n_miss] = entry;
             rs->source[pos] = n_miss++;
         }
     }
-    elmo_encode_tokens(hp, &model->w, ctx->pool, ctx->pad_conv, rs->char_ids, (size_t)n_miss, rs->encoder_scratch,
-                       rs->features, rs->highway, rs->tok_miss);
-    for (size_t pos = 0; pos < T; pos++)
-        if (rs->source[pos] >= 0)
-            memcpy(rs->tok + pos * P, rs->tok_miss + (size_t)rs->source[pos] * P, P * sizeof(float));
-    if (!cache) return;
-    for (int32_t m = 0; m < n_miss; m++)
-        if (rs->miss_entry[m] >= 0)
-            memcpy(elmo_token_cache_vector(cache, rs->miss_entry[m]), rs->tok_miss + (size_t)m * P, P * sizeof(float));
-    elmo_token_cache_settle(cache);
+    /* A token's vector does not depend on the other tokens encoded with it, so chunks change no bit. */
+    for (int32_t first = 0; first < n_miss; first += (int32_t)rs->encode_chunk) {
+        const int32_t n = n_miss - first < (int32_t)rs->encode_chunk ? n_miss - first : (int32_t)rs->encode_chunk;
+        for (int32_t k = 0; k < n; k++)
+            miss_char_ids(hp, rs, token_bytes, token_offsets, first + k, rs->char_ids + (size_t)k * max_chars);
+        elmo_encode_tokens(hp, &model->w, ctx->pool, ctx->pad_conv, rs->char_ids, (size_t)n, rs->encoder_scratch,
+                           rs->features, rs->highway, rs->tok_miss);
+        for (int32_t k = 0; k < n; k++) {
+            const float *vector = rs->tok_miss + (size_t)k * P;
+            memcpy(rs->tok + (size_t)rs->miss_pos[first + k] * P, vector, P * sizeof(float));
+            if (cache && rs->miss_entry[first + k] >= 0)
+                memcpy(elmo_token_cache_vector(cache, rs->miss_entry[first + k]), vector, P * sizeof(float));
+        }
+    }
+    for (size_t pos = 0; pos < T; pos++) {
+        const int32_t m = rs->source[pos];
+        if (m >= 0 && (size_t)rs->miss_pos[m] != pos)
+            memcpy(rs->tok + pos * P, rs->tok + (size_t)rs->miss_pos[m] * P, P * sizeof(float));
+    }
+    if (cache) elmo_token_cache_settle(cache);
 }
 
 /* Writes output layer `layer` ([fwd, bwd] per token) for every sentence. */
@@ -455,7 +535,7 @@ elmo_status elmo_embed(elmo_context *ctx, const uint8_t *token_bytes, const uint
 
     const elmo_batch_layout layout = {S, T, rs->order, rs->seq_len, rs->seq_start};
     const elmo_lstm_dims dims = {(size_t)hp->lstm_dim, (size_t)hp->proj_dim, hp->cell_clip, hp->proj_clip};
-    const elmo_lstm_buffers buffers = {rs->xg, rs->gates, rs->h, rs->c, rs->m};
+    const elmo_lstm_buffers buffers = {rs->xg, rs->xg_rows, rs->gates, rs->h, rs->c, rs->m};
     for (int32_t l = 0; l < hp->n_layers; l++) {
         float *const *y = rs->layer_out[l % 2];
         for (int dir = 0; dir < 2; dir++) {

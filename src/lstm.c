@@ -29,37 +29,70 @@ void elmo_lstm_step(elmo_thread_pool *pool, const elmo_lstm_weights *w, const el
         for (size_t i = 0; i < rows * P; i++) h[i] = clip(h[i], dims->proj_clip);
 }
 
+/* Position of step t of sequence s (its t-th step; read backwards in reverse). */
+static size_t step_position(const elmo_batch_layout *layout, int32_t s, size_t t, int reverse) {
+    const size_t len = (size_t)layout->seq_len[s];
+    return layout->seq_start[s] + (reverse ? len - 1 - t : t);
+}
+
+/*
+ * Chunked input products: steps [t0, t1) of each of the `active` rows. A
+ * row's steps of a chunk are n consecutive positions of x (descending in
+ * reverse), so each row is one product into its own block of `chunk` rows of
+ * xg, in position order. A GEMM row does not depend on the other rows, so
+ * these are the very bits the one product over all positions gives.
+ */
+static void chunk_input_products(elmo_thread_pool *pool, const elmo_lstm_weights *w, size_t H4, size_t P,
+                                 const elmo_batch_layout *layout, int reverse, const float *x, size_t t0,
+                                 size_t t1, size_t chunk, size_t active, float *xg) {
+    for (size_t r = 0; r < active; r++) {
+        const int32_t s = layout->order[r];
+        const size_t len = (size_t)layout->seq_len[s];
+        const size_t n = (t1 < len ? t1 : len) - t0;
+        const size_t first = reverse ? layout->seq_start[s] + len - t0 - n : layout->seq_start[s] + t0;
+        elmo_gemm(pool, n, H4, P, x + first * P, P, &w->w_x, w->b, xg + r * chunk * H4, H4, 0);
+    }
+}
+
 void elmo_lstm_run(elmo_thread_pool *pool, const elmo_lstm_weights *w, const elmo_lstm_dims *dims,
                    const elmo_batch_layout *layout, int reverse, int skip, const float *x, float *y,
                    const elmo_lstm_buffers *buf) {
     const size_t H4 = 4 * dims->H, P = dims->P;
     if (layout->n_seqs == 0) return;
-    /* The input half of every gate, for all positions of the batch at once. */
-    elmo_gemm(pool, layout->n_positions, H4, P, x, P, &w->w_x, w->b, buf->xg, H4, 0);
+    const size_t n_steps = (size_t)layout->seq_len[layout->order[0]];
+    /* The input half of every gate: for all positions of the batch at once
+     * when xg holds them, else for chunks of steps that fit. */
+    const int whole = layout->n_positions <= buf->xg_rows;
+    const size_t chunk = whole ? n_steps : buf->xg_rows / layout->n_seqs;
+    if (whole) elmo_gemm(pool, layout->n_positions, H4, P, x, P, &w->w_x, w->b, buf->xg, H4, 0);
 
     /* Longest first, so the rows still running at step t are a prefix. */
     size_t active = layout->n_seqs;
-    const size_t n_steps = (size_t)layout->seq_len[layout->order[0]];
-    for (size_t t = 0; t < n_steps; t++) {
-        while (active > 0 && (size_t)layout->seq_len[layout->order[active - 1]] <= t) active--;
-        for (size_t r = 0; r < active; r++) {
-            const int32_t s = layout->order[r];
-            const size_t len = (size_t)layout->seq_len[s];
-            const size_t pos = layout->seq_start[s] + (reverse ? len - 1 - t : t);
-            memcpy(buf->gates + r * H4, buf->xg + pos * H4, H4 * sizeof(float));
-        }
-        elmo_lstm_step(pool, w, dims, active, buf->gates, buf->h, buf->c, buf->m);
-        for (size_t r = 0; r < active; r++) {
-            const int32_t s = layout->order[r];
-            const size_t len = (size_t)layout->seq_len[s];
-            const size_t pos = layout->seq_start[s] + (reverse ? len - 1 - t : t);
-            const float *h_row = buf->h + r * P;
-            float *y_row = y + pos * P;
-            if (skip) {
-                const float *x_row = x + pos * P;
-                for (size_t i = 0; i < P; i++) y_row[i] = h_row[i] + x_row[i];
-            } else {
-                memcpy(y_row, h_row, P * sizeof(float));
+    for (size_t t0 = 0; t0 < n_steps; t0 += chunk) {
+        const size_t t1 = n_steps - t0 < chunk ? n_steps : t0 + chunk;
+        while (active > 0 && (size_t)layout->seq_len[layout->order[active - 1]] <= t0) active--;
+        if (!whole) chunk_input_products(pool, w, H4, P, layout, reverse, x, t0, t1, chunk, active, buf->xg);
+        for (size_t t = t0; t < t1; t++) {
+            while (active > 0 && (size_t)layout->seq_len[layout->order[active - 1]] <= t) active--;
+            for (size_t r = 0; r < active; r++) {
+                const int32_t s = layout->order[r];
+                const size_t len = (size_t)layout->seq_len[s];
+                const size_t n = (t1 < len ? t1 : len) - t0; /* this row's steps in the chunk */
+                const size_t row = whole ? step_position(layout, s, t, reverse)
+                                         : r * chunk + (reverse ? n - 1 - (t - t0) : t - t0);
+                memcpy(buf->gates + r * H4, buf->xg + row * H4, H4 * sizeof(float));
+            }
+            elmo_lstm_step(pool, w, dims, active, buf->gates, buf->h, buf->c, buf->m);
+            for (size_t r = 0; r < active; r++) {
+                const size_t pos = step_position(layout, layout->order[r], t, reverse);
+                const float *h_row = buf->h + r * P;
+                float *y_row = y + pos * P;
+                if (skip) {
+                    const float *x_row = x + pos * P;
+                    for (size_t i = 0; i < P; i++) y_row[i] = h_row[i] + x_row[i];
+                } else {
+                    memcpy(y_row, h_row, P * sizeof(float));
+                }
             }
         }
     }

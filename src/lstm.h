@@ -39,7 +39,8 @@ typedef struct elmo_batch_layout {
 
 /* Buffers of one direction run; rows of h and c follow layout->order. */
 typedef struct elmo_lstm_buffers {
-    float *xg;    /* (n_positions, 4H) */
+    float *xg;      /* (xg_rows, 4H): input products, of every position or of a chunk of steps */
+    size_t xg_rows; /* at least n_seqs */
     float *gates; /* (n_seqs, 4H) */
     float *h;     /* (n_seqs, P): initial state on entry, final state on return */
     float *c;     /* (n_seqs, H): likewise */
@@ -52,6 +53,9 @@ typedef struct elmo_lstm_buffers {
  * outputs put back in place. With skip, y = h + x (h itself stays the
  * recurrent state). A sequence's final state is the one after its last own
  * step: after its last position forward, after its first one in reverse.
+ * When xg has fewer rows than the batch has positions, the input products
+ * are made for a chunk of steps at a time (xg_rows / n_seqs steps of every
+ * row), so long sequences need bounded memory; the results are the same bits.
  */
 void elmo_lstm_run(elmo_thread_pool *pool, const elmo_lstm_weights *w, const elmo_lstm_dims *dims,
                    const elmo_batch_layout *layout, int reverse, int skip, const float *x, float *y,
