@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { startDemoServer } from '../../js/node/demo-server.js';
 import { convertFixture } from '../js/fixture.js';
 import { launchChromium } from './chromium.js';
 import { repoRoot, startServer } from './static-server.js';
@@ -147,6 +148,27 @@ describe('demo page', () => {
       assert.deepEqual(errors, []);
     } finally {
       await page.close();
+    }
+  });
+});
+
+describe('the demo as `npm start` serves it (js/node/demo-server.js)', () => {
+  test('without ?model= it runs the model the server lists, on 2 threads', async () => {
+    const demo = await startDemoServer({ models: [{ name: 'tiny', dir: converted.modelDir, official: false }], port: 0 });
+    const { page, errors } = await newPage();
+    try {
+      await page.goto(demo.url);
+      await waitForRuns(page, 1);
+      const shown = await readDemo(page);
+      assert.equal(shown.isolated, true);
+      assert.equal(shown.threads, '2 threads');
+      assert.equal(shown.model, 'model: bilm-tf-tiny');
+      assert.equal(shown.cells, 15 * 15);
+      assert.match((await page.textContent('#model-line')) ?? '', /from \/models\/tiny\/$/);
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+      await demo.close();
     }
   });
 });
