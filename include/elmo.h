@@ -80,6 +80,17 @@ ELMO_API elmo_model *elmo_model_create(void);
 ELMO_API elmo_status elmo_model_load(elmo_model *model, const char *json, size_t json_len,
                                      const void *weights, size_t weights_len);
 
+/*
+ * Checks a manifest exactly as elmo_model_load() would against a weights
+ * buffer of weights_len bytes, without that buffer and without loading, so
+ * that a caller refuses a bad model before it allocates and reads the
+ * weights. *tensors_end (when not NULL) gets the byte where the last tensor
+ * ends (0 on failure). The handle keeps nothing loaded; on failure
+ * elmo_model_last_error() says what was wrong.
+ */
+ELMO_API elmo_status elmo_model_check(elmo_model *model, const char *json, size_t json_len, size_t weights_len,
+                                      size_t *tensors_end);
+
 /* The message of the last failure on this model, "" if none. */
 ELMO_API const char *elmo_model_last_error(const elmo_model *model);
 

@@ -26,7 +26,16 @@ import { defaultThreadCount, hasWasmSimd, threadSupport } from './runtime.js';
  */
 
 /**
- * @typedef {import('./core.js').CoreOptions & import('./loader.js').LoadWeightsOptions & ThreadOptions & CacheOptions} LoadOptions
+ * @typedef {object} MemoryOptions
+ * @property {number} [maxMemoryMB] wasm memory one embed call may use besides the weights: its
+ *   inputs, outputs and workspace (default 512). Long sentences are computed in chunks that fit;
+ *   a stateless batch that does not fit is split into smaller ones; what cannot fit even so
+ *   (one sentence too long, or a stateful batch) rejects with an `ElmoError` of status
+ *   OUT_OF_MEMORY naming the budget.
+ */
+
+/**
+ * @typedef {import('./core.js').CoreOptions & import('./loader.js').LoadWeightsOptions & ThreadOptions & CacheOptions & MemoryOptions} LoadOptions
  */
 
 /**
@@ -84,6 +93,57 @@ async function chooseThreadCount(options) {
 
 const FLAG_STATEFUL = 1;
 const FLAG_KEEP_BOUNDARIES = 2;
+const MB = 1 << 20;
+const DEFAULT_MAX_MEMORY_MB = 512;
+
+/**
+ * @param {unknown} value the maxMemoryMB option
+ * @returns {number} bytes
+ */
+function memoryBudget(value) {
+  if (value === undefined) return DEFAULT_MAX_MEMORY_MB * MB;
+  // wasm32 memory ends at 4 GiB.
+  if (typeof value !== 'number' || !(value >= 1 && value <= 4096)) {
+    throw new RangeError(`maxMemoryMB must be a number from 1 to 4096, got ${JSON.stringify(value)}`);
+  }
+  return Math.floor(value * MB);
+}
+
+/** @param {number} bytes */
+const megabytes = (bytes) => `${(bytes / MB).toFixed(1)} MB`;
+
+/**
+ * Refuses a model before its weights are allocated and read: the core checks
+ * the options and every tensor against the region the manifest declares
+ * (elmo_model_check), and the region may not be larger than its tensors
+ * (rounded to 64 bytes), so a manifest cannot make us allocate for nothing.
+ * @param {Core} core
+ * @param {Uint8Array} json the manifest, as elmo_model_load will get it
+ * @param {import('./manifest.js').Manifest} manifest
+ * @param {string} location for messages
+ */
+function checkModel(core, json, manifest, location) {
+  const { fn } = core;
+  const heap = new HeapAllocations(core);
+  const model = fn.elmo_model_create();
+  try {
+    if (!model) throw new ElmoError('out of wasm memory creating the model', Status.OUT_OF_MEMORY);
+    const endPtr = heap.alloc(4);
+    const { byteLength } = manifest.weights;
+    const status = fn.elmo_model_check(model, heap.copyIn(json), json.length, byteLength, endPtr);
+    if (status !== Status.OK) throw new ElmoError(`${location}: ${core.string(fn.elmo_model_last_error(model))}`, status);
+    const end = new Uint32Array(core.memory.buffer, endPtr, 1)[0];
+    if (byteLength > Math.ceil(end / 64) * 64) {
+      throw new ElmoError(
+        `${location}: manifest.json: weights.byteLength is ${byteLength} but the tensors end at byte ${end}`,
+        Status.INVALID_WEIGHTS,
+      );
+    }
+  } finally {
+    if (model) fn.elmo_model_free(model);
+    heap.freeAll();
+  }
+}
 
 export class Elmo {
   /** @type {Core | null} */
@@ -94,6 +154,8 @@ export class Elmo {
   #threads;
   #model = 0;
   #ctx = 0;
+  /** Bytes of wasm memory one embed call may use besides the weights (maxMemoryMB). */
+  #budget = DEFAULT_MAX_MEMORY_MB * MB;
   /** @type {ModelInfo} */
   info;
 
@@ -126,12 +188,15 @@ export class Elmo {
     const source = await openModelSource(modelDirOrUrl);
     const { signal } = options;
     const manifest = parseManifest(await retrying(() => source.readText('manifest.json', signal), policy, signal));
+    const budget = memoryBudget(options.maxMemoryMB);
     const { tokenCache } = options;
     if (tokenCache !== undefined && !(Number.isInteger(tokenCache) && tokenCache >= 0 && tokenCache <= 1 << 24)) {
       throw new RangeError(`tokenCache must be an integer from 0 to ${1 << 24}, got ${tokenCache}`);
     }
     const nThreads = await chooseThreadCount(options);
     const core = await Core.create(options, nThreads > 1);
+    const json = new TextEncoder().encode(JSON.stringify(manifest));
+    checkModel(core, json, manifest, source.location);
     const weights = await loadWeights(core, manifest, source, options);
     const { fn } = core;
     const heap = new HeapAllocations(core);
@@ -142,7 +207,6 @@ export class Elmo {
     try {
       model = fn.elmo_model_create();
       if (!model) throw new ElmoError('out of wasm memory creating the model', Status.OUT_OF_MEMORY);
-      const json = new TextEncoder().encode(JSON.stringify(manifest));
       const status = fn.elmo_model_load(model, heap.copyIn(json), json.length, weights.ptr, weights.byteLength);
       if (status !== Status.OK) {
         throw new ElmoError(`${source.location}: ${core.string(fn.elmo_model_last_error(model))}`, status);
@@ -163,6 +227,7 @@ export class Elmo {
         threads: threads ? nThreads : 1,
       };
       const elmo = new Elmo(core, weights, model, ctx, info, threads);
+      elmo.#budget = budget;
       options.onProgress?.({ status: 'ready', loaded: weights.byteLength, total: weights.byteLength, progress: 100 });
       return elmo;
     } catch (error) {
@@ -191,23 +256,67 @@ export class Elmo {
     // ---- raw text, state modes, output shaping (layers, mix, output, pooling, normalize): see embed-options.js
     if (needsEmbedOptions(sentences, options)) return /** @type {any} */ (embedWithOptions(this, sentences, options));
     // ----
-    const core = this.#live();
+    this.#live();
     checkSentences(sentences);
     const flags = (options.stateful ? FLAG_STATEFUL : 0) | (options.keepBoundaries ? FLAG_KEEP_BOUNDARIES : 0);
+    return this.#embedWithin(sentences, flags);
+  }
+
+  /**
+   * Embeds checked sentences within the memory budget: a stateless batch
+   * that does not fit is embedded in two halves (each sentence's vectors
+   * depend on it alone, so the results are the same).
+   * @param {string[][]} sentences
+   * @param {number} flags
+   * @returns {Embedding[]}
+   */
+  #embedWithin(sentences, flags) {
+    try {
+      return this.#embedPacked(sentences, flags);
+    } catch (error) {
+      const splittable = !(flags & FLAG_STATEFUL) && sentences.length > 1;
+      if (!(splittable && error instanceof ElmoError && error.status === Status.OUT_OF_MEMORY)) throw error;
+      const half = sentences.length >> 1;
+      return [...this.#embedWithin(sentences.slice(0, half), flags), ...this.#embedWithin(sentences.slice(half), flags)];
+    }
+  }
+
+  /**
+   * One elmo_embed call; the core's workspace may use what the inputs and outputs leave of the budget.
+   * @param {string[][]} sentences
+   * @param {number} flags
+   * @returns {Embedding[]}
+   */
+  #embedPacked(sentences, flags) {
+    const core = this.#live();
     const { bytes, offsets, lengths } = packSentences(sentences);
     const { fn } = core;
     const heap = new HeapAllocations(core);
     try {
-      const bytesPtr = heap.copyIn(bytes);
-      const offsetsPtr = heap.copyIn(offsets);
       const lengthsPtr = heap.copyIn(lengths);
       const nOut = fn.elmo_output_floats(this.#model, lengthsPtr, lengths.length, flags) >>> 0;
+      const ioBytes = bytes.byteLength + offsets.byteLength + lengths.byteLength + 4 * nOut;
+      // Each allocation may round up a little: 64 bytes each is generous.
+      const room = this.#budget - ioBytes - 4 * 64;
+      if (room <= 0) {
+        throw new ElmoError(
+          `maxMemoryMB (${megabytes(this.#budget)}) is too small for this batch: its inputs and outputs alone take ${megabytes(ioBytes)}`,
+          Status.OUT_OF_MEMORY,
+        );
+      }
+      const bytesPtr = heap.copyIn(bytes);
+      const offsetsPtr = heap.copyIn(offsets);
       const outPtr = heap.alloc(4 * nOut);
+      fn.elmo_context_set_workspace_limit(this.#ctx, room);
       const status = fn.elmo_embed(this.#ctx, bytesPtr, offsetsPtr, lengthsPtr, lengths.length, flags, outPtr, nOut);
-      if (status !== Status.OK) throw new ElmoError(core.string(fn.elmo_context_last_error(this.#ctx)), status);
+      if (status !== Status.OK) {
+        const message = core.string(fn.elmo_context_last_error(this.#ctx));
+        const why = status === Status.OUT_OF_MEMORY ? `maxMemoryMB (${megabytes(this.#budget)}) is too small: ${message}` : message;
+        throw new ElmoError(why, status);
+      }
       const out = core.f32(outPtr, nOut);
       const layers = this.info.nLayers + 1;
-      const extra = options.keepBoundaries ? 2 : 0;
+      const extra = flags & FLAG_KEEP_BOUNDARIES ? 2 : 0;
       let at = 0;
       return Array.from(lengths, (n) => {
         /** @type {[number, number, number]} */

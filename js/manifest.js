@@ -55,6 +55,10 @@ export function parseManifest(text) {
   if (typeof m.options !== 'object' || m.options === null) throw new Error('manifest.json: options missing');
   if (typeof m.weights !== 'object' || m.weights === null) throw new Error('manifest.json: weights missing');
   const total = byteCount(m.weights.byteLength, 'weights.byteLength');
+  // A wasm32 memory ends at 4 GiB (and C's size_t there is 32 bits): refuse before anything is allocated.
+  if (total >= 2 ** 32) {
+    throw new Error(`manifest.json: weights.byteLength ${total} is more than wasm memory can hold (4 GiB)`);
+  }
   const shardBytes = byteCount(m.weights.shardBytes, 'weights.shardBytes');
   if (!Array.isArray(m.shards) || m.shards.length === 0) throw new Error('manifest.json: shards must be a non-empty list');
   let sum = 0;

@@ -281,8 +281,10 @@ static elmo_status check_header(elmo_model *model, const json_value *root) {
     return ELMO_STATUS_OK;
 }
 
+/* Checks the manifest against a region of weights_len bytes; maps the tensors
+ * into weights unless it is NULL (elmo_model_check). *end: where the last tensor ends. */
 static elmo_status load_parsed(elmo_model *model, const json_value *root, const void *weights,
-                               size_t weights_len) {
+                               size_t weights_len, size_t *end) {
     elmo_status st = check_header(model, root);
     if (st) return st;
     st = elmo_hparams_read(json_object_get(root, "options"), &model->hp, model->error,
@@ -311,7 +313,11 @@ static elmo_status load_parsed(elmo_model *model, const json_value *root, const 
     for (size_t i = 0; i < tensors->u.array.count && st == ELMO_STATUS_OK; i++)
         st = read_tensor_entry(model, &table, &tensors->u.array.items[i], i, weights_len);
     if (st == ELMO_STATUS_OK) st = check_table(model, &table);
-    if (st == ELMO_STATUS_OK) {
+    *end = 0;
+    for (size_t i = 0; i < table.count; i++)
+        if (table.specs[i].found && table.specs[i].offset + table.specs[i].bytes > *end)
+            *end = table.specs[i].offset + table.specs[i].bytes;
+    if (st == ELMO_STATUS_OK && weights) {
         const unsigned char *base = weights;
         for (size_t i = 0; i < table.count; i++) {
             const tensor_spec *s = &table.specs[i];
@@ -342,14 +348,15 @@ elmo_model *elmo_model_create(void) {
     return model;
 }
 
-elmo_status elmo_model_load(elmo_model *model, const char *json, size_t json_len, const void *weights,
-                            size_t weights_len) {
+/* elmo_model_load(), or with check set elmo_model_check() (weights NULL, nothing mapped). */
+static elmo_status read_model(elmo_model *model, const char *json, size_t json_len, const void *weights,
+                              size_t weights_len, int check, size_t *end) {
     if (!model) return ELMO_STATUS_INVALID_ARGUMENT;
     unload(model);
     model->error[0] = '\0';
     if (!json)
         return set_error(model, ELMO_STATUS_INVALID_ARGUMENT, "manifest json is NULL");
-    if (!weights && weights_len > 0)
+    if (!check && !weights && weights_len > 0)
         return set_error(model, ELMO_STATUS_INVALID_ARGUMENT, "weights is NULL but weights_len is %zu",
                          weights_len);
     if ((uintptr_t)weights % sizeof(float) != 0)
@@ -361,17 +368,31 @@ elmo_status elmo_model_load(elmo_model *model, const char *json, size_t json_len
             return set_error(model, ELMO_STATUS_OUT_OF_MEMORY, "out of memory parsing the manifest");
         return ELMO_STATUS_INVALID_CONFIG;
     }
-    elmo_status st = load_parsed(model, root, weights, weights_len);
+    elmo_status st = load_parsed(model, root, check ? NULL : weights, weights_len, end);
     json_free(root);
-    if (st != ELMO_STATUS_OK) {
+    if (st != ELMO_STATUS_OK || check) {
         char message[ELMO_ERROR_SIZE];
         memcpy(message, model->error, sizeof message);
-        unload(model); /* a half-read load must not leave pointers or sizes behind */
+        unload(model); /* a half-read load (or a check) must not leave pointers or sizes behind */
         memcpy(model->error, message, sizeof message);
         return st;
     }
     model->loaded = 1;
     return ELMO_STATUS_OK;
+}
+
+elmo_status elmo_model_load(elmo_model *model, const char *json, size_t json_len, const void *weights,
+                            size_t weights_len) {
+    size_t end;
+    return read_model(model, json, json_len, weights, weights_len, 0, &end);
+}
+
+elmo_status elmo_model_check(elmo_model *model, const char *json, size_t json_len, size_t weights_len,
+                             size_t *tensors_end) {
+    size_t end = 0;
+    const elmo_status st = read_model(model, json, json_len, NULL, weights_len, 1, &end);
+    if (tensors_end) *tensors_end = st == ELMO_STATUS_OK ? end : 0;
+    return st;
 }
 
 const char *elmo_model_last_error(const elmo_model *model) {

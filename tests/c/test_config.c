@@ -509,6 +509,26 @@ static void test_status_strings(void) {
               (int)cases[i].status, elmo_status_to_string(cases[i].status));
 }
 
+/* elmo_model_check: the same verdicts as a load, without the weights, and nothing loaded after. */
+static void test_check(void) {
+    size_t end = 1;
+    CHECK(elmo_model_check(model, good.manifest, good.manifest_len, good.weights_len, &end) == ELMO_STATUS_OK,
+          "check: %s", elmo_model_last_error(model));
+    CHECK(end <= good.weights_len && end + 64 > good.weights_len, "tensors end at %zu, the region has %zu bytes",
+          end, good.weights_len);
+    CHECK(elmo_model_n_layers(model) == 0 && elmo_context_create(model) == NULL, "a check loads nothing");
+    CHECK(elmo_model_check(model, good.manifest, good.manifest_len, good.weights_len - 64, &end) ==
+              ELMO_STATUS_INVALID_WEIGHTS && end == 0,
+          "a region shorter than the tensors");
+    CHECK(strstr(elmo_model_last_error(model), "weights") != NULL, "message: %s", elmo_model_last_error(model));
+    char *bad = test_replace(good.manifest, "\"float32\"", "\"float16\"");
+    CHECK(elmo_model_check(model, bad, strlen(bad), good.weights_len, NULL) == ELMO_STATUS_INVALID_WEIGHTS &&
+              strstr(elmo_model_last_error(model), "dtype") != NULL,
+          "a wrong dtype: %s", elmo_model_last_error(model));
+    free(bad);
+    expect_good_load("load after checks", &good, 1);
+}
+
 int main(void) {
     if (test_model_build(&base_spec, &good) != 0) {
         printf("test_config: cannot build the model\n");
@@ -522,6 +542,7 @@ int main(void) {
     test_arguments();
     test_stale_context();
     test_status_strings();
+    test_check();
     elmo_model_free(model);
     test_model_free(&good);
     return test_report("test_config");
