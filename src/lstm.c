@@ -4,26 +4,45 @@
 #include <math.h>
 #include <string.h>
 
-
 static float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 static float clip(float x, float bound) { return x > bound ? bound : (x < -bound ? -bound : x); }
+
+/* The cell update of units [u0, u1) of every row: gates → c (in place) and m. */
+typedef struct cell_job {
+    const elmo_lstm_dims *dims;
+    size_t rows;
+    const float *gates;
+    float *c, *m;
+} cell_job;
+
+/* The transcendentals of the cell update cost as much as a product on one
+ * thread for small LSTMs, so the threads share them by units too. */
+static void cell_update(void *arg, size_t u0, size_t u1) {
+    const cell_job *job = arg;
+    const size_t H = job->dims->H;
+    for (size_t r = 0; r < job->rows; r++) {
+        const float *g = job->gates + r * 4 * H;
+        float *c_row = job->c + r * H, *m_row = job->m + r * H;
+        for (size_t u = u0; u < u1; u++) {
+            const float i = g[u], j = g[H + u], f = g[2 * H + u], o = g[3 * H + u];
+            float cell = sigmoid(f + 1.0f) * c_row[u] + sigmoid(i) * tanhf(j);
+            cell = clip(cell, job->dims->cell_clip);
+            c_row[u] = cell;
+            m_row[u] = sigmoid(o) * tanhf(cell);
+        }
+    }
+}
+
+/* Below this many units, sharing the cell update costs more than it saves. */
+#define CELL_PARALLEL_MIN 256
 
 void elmo_lstm_step(elmo_thread_pool *pool, const elmo_lstm_weights *w, const elmo_lstm_dims *dims,
                     size_t rows, float *gates, float *h, float *c, float *m) {
     const size_t H = dims->H, P = dims->P;
     elmo_gemm(pool, rows, 4 * H, P, h, P, &w->w_h, NULL, gates, 4 * H, 1);
-    for (size_t r = 0; r < rows; r++) {
-        const float *g = gates + r * 4 * H;
-        float *c_row = c + r * H, *m_row = m + r * H;
-        for (size_t u = 0; u < H; u++) {
-            const float i = g[u], j = g[H + u], f = g[2 * H + u], o = g[3 * H + u];
-            float cell = sigmoid(f + 1.0f) * c_row[u] + sigmoid(i) * tanhf(j);
-            cell = clip(cell, dims->cell_clip);
-            c_row[u] = cell;
-            m_row[u] = sigmoid(o) * tanhf(cell);
-        }
-    }
+    cell_job job = {dims, rows, gates, c, m};
+    elmo_parallel_for(pool, H, CELL_PARALLEL_MIN, cell_update, &job);
     elmo_gemm(pool, rows, P, H, m, H, &w->w_proj, NULL, h, P, 0);
     if (!isinf(dims->proj_clip))
         for (size_t i = 0; i < rows * P; i++) h[i] = clip(h[i], dims->proj_clip);

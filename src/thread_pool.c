@@ -106,6 +106,28 @@ void elmo_thread_share(size_t units, int32_t thread, int32_t n_threads, size_t *
     *end = units * ((size_t)thread + 1) / (size_t)n_threads;
 }
 
+typedef struct range_job {
+    elmo_range_fn fn;
+    void *arg;
+    size_t n;
+} range_job;
+
+static void range_task(void *arg, int32_t thread, int32_t n_threads) {
+    const range_job *job = arg;
+    size_t begin, end;
+    elmo_thread_share(job->n, thread, n_threads, &begin, &end);
+    if (begin < end) job->fn(job->arg, begin, end);
+}
+
+void elmo_parallel_for(elmo_thread_pool *pool, size_t n, size_t min_parallel, elmo_range_fn fn, void *arg) {
+    if (elmo_thread_pool_size(pool) == 1 || n < min_parallel) {
+        if (n > 0) fn(arg, 0, n);
+        return;
+    }
+    range_job job = {fn, arg, n};
+    elmo_thread_pool_run(pool, range_task, &job);
+}
+
 typedef struct gemm_job {
     size_t m, n, k, lda, ldc;
     const float *a;

@@ -30,6 +30,11 @@ int32_t elmo_thread_pool_size(const elmo_thread_pool *pool);
 /* [begin, end) of thread t's share of `units` units. */
 void elmo_thread_share(size_t units, int32_t thread, int32_t n_threads, size_t *begin, size_t *end);
 
+/* fn(arg, begin, end) over [0, n): one contiguous range per thread when
+ * n >= min_parallel, else all of it here in one call. */
+typedef void (*elmo_range_fn)(void *arg, size_t begin, size_t end);
+void elmo_parallel_for(elmo_thread_pool *pool, size_t n, size_t min_parallel, elmo_range_fn fn, void *arg);
+
 /* elmo_weight_gemm (kernels/gemm.h) with the columns shared among the
  * pool's threads when the product is large enough to pay for it. Each
  * element is computed exactly as by one thread, so results do not depend on

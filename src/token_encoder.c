@@ -108,16 +108,31 @@ static void char_cnn_task(void *arg, int32_t thread, int32_t n_threads) {
 
 static float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 
+typedef struct highway_mix_job {
+    float *x;
+    const float *carry, *transform;
+} highway_mix_job;
+
+/* Elements [begin, end) of y = g * relu(t) + (1 - g) * x, in place on x. */
+static void highway_mix(void *arg, size_t begin, size_t end) {
+    const highway_mix_job *job = arg;
+    for (size_t i = begin; i < end; i++) {
+        const float g = sigmoid(job->carry[i]);
+        const float t = job->transform[i] > 0.0f ? job->transform[i] : 0.0f;
+        job->x[i] = g * t + (1.0f - g) * job->x[i];
+    }
+}
+
+/* Below this many elements, sharing the mix costs more than it saves. */
+#define MIX_PARALLEL_MIN 4096
+
 /* y = g * relu(x·W_t + b_t) + (1 - g) * x with g = sigmoid(x·W_c + b_c), in place on x. */
 static void highway_layer(elmo_thread_pool *pool, const elmo_highway_weights *hw, size_t n_tokens, size_t F,
                           float *x, float *carry, float *transform) {
     elmo_gemm(pool, n_tokens, F, F, x, F, &hw->w_carry, hw->b_carry, carry, F, 0);
     elmo_gemm(pool, n_tokens, F, F, x, F, &hw->w_transform, hw->b_transform, transform, F, 0);
-    for (size_t i = 0; i < n_tokens * F; i++) {
-        const float g = sigmoid(carry[i]);
-        const float t = transform[i] > 0.0f ? transform[i] : 0.0f;
-        x[i] = g * t + (1.0f - g) * x[i];
-    }
+    highway_mix_job job = {x, carry, transform};
+    elmo_parallel_for(pool, n_tokens * F, MIX_PARALLEL_MIN, highway_mix, &job);
 }
 
 void elmo_encode_tokens(const elmo_hparams *hp, const elmo_weights *w, elmo_thread_pool *pool,
