@@ -85,7 +85,7 @@ describe('ElmoWorker in Chromium', () => {
   });
 
   test('the page stays responsive while the worker embeds a batch for over a second', async (t) => {
-    const big = Array.from({ length: 1200 }, (_, i) => sentences[i % sentences.length]);
+    const big = Array.from({ length: 2400 }, (_, i) => sentences[i % sentences.length]);
     const result = await page.evaluate(async (batch) => {
       const timerTicks = [];
       const frameTicks = [];
