@@ -7,7 +7,10 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
+import { convertFixture } from '../js/fixture.js';
+import { startServer } from './static-server.js';
 
 export const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -77,4 +80,29 @@ export function workerLoadError(page, url) {
       return `${e.name}: ${e.message}`;
     }
   }, url);
+}
+
+/**
+ * For a browser test file: the fixture converted, a static server serving it
+ * as model `m`, and Chromium — started before the file's tests, closed after.
+ * The returned object is filled in by then.
+ * @param {{ isolated?: boolean }} [options] passed to startServer
+ */
+export function browserFixture(options = {}) {
+  const state = {
+    /** @type {Awaited<ReturnType<typeof convertFixture>>} */ converted: /** @type {any} */ (null),
+    /** @type {Awaited<ReturnType<typeof startServer>>} */ server: /** @type {any} */ (null),
+    /** @type {Awaited<ReturnType<typeof launchChromium>>} */ browser: /** @type {any} */ (null),
+  };
+  before(async () => {
+    state.converted = await convertFixture();
+    state.server = await startServer({ ...options, models: { m: state.converted.modelDir } });
+    state.browser = await launchChromium();
+  });
+  after(async () => {
+    await state.browser?.close();
+    await state.server?.close();
+    await state.converted?.cleanup();
+  });
+  return state;
 }

@@ -5,36 +5,14 @@
  * serves the next call, with the same numbers as before.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { convertFixture } from '../js/fixture.js';
-import { launchChromium, openTestPage } from './chromium.js';
-import { startServer } from './static-server.js';
+import { test } from 'node:test';
+import { browserFixture, openTestPage } from './chromium.js';
 
-/** @type {Awaited<ReturnType<typeof convertFixture>>} */
-let converted;
-/** @type {Awaited<ReturnType<typeof startServer>>} */
-let server;
-/** @type {Awaited<ReturnType<typeof launchChromium>>} */
-let browser;
-/** @type {import('playwright-core').Page} */
-let page;
-/** @type {string[]} */
-let pageErrors;
-
-before(async () => {
-  converted = await convertFixture();
-  server = await startServer({ models: { m: converted.modelDir } });
-  browser = await launchChromium();
-  ({ page, errors: pageErrors } = await openTestPage(browser.context, server.origin));
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await converted?.cleanup();
-});
+const fixture = browserFixture();
 
 test('ElmoWorker: out of memory inside wasm rejects with a clear ElmoError, never hangs, and the next call works', async (t) => {
-  const manifestsBefore = server.count(/\/models\/m\/manifest\.json$/);
+  const { page, errors: pageErrors } = await openTestPage(fixture.browser.context, fixture.server.origin);
+  const manifestsBefore = fixture.server.count(/\/models\/m\/manifest\.json$/);
   const result = await page.evaluate(async (url) => {
     const elmo = await window.lib.ElmoWorker.load(url, { maxMemoryMB: 3 });
     /** Settles within 30 s or says it hung. */
@@ -51,7 +29,7 @@ test('ElmoWorker: out of memory inside wasm rejects with a clear ElmoError, neve
     const [afterwards] = await elmo.embed([['the', 'bank']]);
     elmo.dispose();
     return { tooLong, statefulTooBig, same: before.data.every((x, i) => x === afterwards.data[i]), shape: afterwards.shape };
-  }, server.modelUrl('m'));
+  }, fixture.server.modelUrl('m'));
   t.diagnostic(`${result.tooLong.message} | ${result.statefulTooBig.message}`);
   for (const outcome of [result.tooLong, result.statefulTooBig]) {
     assert.equal(outcome.hung, undefined, 'the call hung');
@@ -64,6 +42,6 @@ test('ElmoWorker: out of memory inside wasm rejects with a clear ElmoError, neve
   assert.match(result.tooLong.message, /the batch \(5002 positions\) needs at least \d+ bytes of workspace; the limit is \d+/);
   assert.deepEqual(result.shape, [3, 2, 32]);
   assert.equal(result.same, true, 'the next call gives the same numbers as before the fault');
-  assert.equal(server.count(/\/models\/m\/manifest\.json$/) - manifestsBefore, 1, 'the same worker served on: no reload');
+  assert.equal(fixture.server.count(/\/models\/m\/manifest\.json$/) - manifestsBefore, 1, 'the same worker served on: no reload');
   assert.deepEqual(pageErrors, []);
 });

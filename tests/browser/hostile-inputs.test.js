@@ -7,11 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Elmo } from '../../js/index.js';
-import { convertFixture } from '../js/fixture.js';
-import { launchChromium, openTestPage } from './chromium.js';
-import { startServer } from './static-server.js';
+import { browserFixture, openTestPage } from './chromium.js';
 
 /** name → input; every input can cross postMessage. */
 const ROWS = {
@@ -34,23 +32,7 @@ const ROWS = {
 };
 const NORMAL = [['The', 'bank', 'closed', 'early', '.']];
 
-/** @type {Awaited<ReturnType<typeof convertFixture>>} */
-let converted;
-/** @type {Awaited<ReturnType<typeof startServer>>} */
-let server;
-/** @type {Awaited<ReturnType<typeof launchChromium>>} */
-let browser;
-
-before(async () => {
-  converted = await convertFixture();
-  server = await startServer({ models: { m: converted.modelDir } });
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await converted?.cleanup();
-});
+const fixture = browserFixture();
 
 /**
  * What a call gave, comparable across engines: the error's kind and message,
@@ -70,14 +52,14 @@ async function outcomeInNode(input, elmo) {
 }
 
 test('every hostile row gives ElmoWorker the outcome it gives Elmo in Node, and the worker stays exact', async (t) => {
-  const elmo = await Elmo.load(converted.modelDir, { numThreads: 1 });
+  const elmo = await Elmo.load(fixture.converted.modelDir, { numThreads: 1 });
   /** @type {Record<string, any>} */
   const expected = {};
   for (const [name, input] of Object.entries(ROWS)) expected[name] = await outcomeInNode(input, elmo);
   const normal = await outcomeInNode(NORMAL, elmo);
   elmo.dispose();
 
-  const { page, errors } = await openTestPage(browser.context, server.origin);
+  const { page, errors } = await openTestPage(fixture.browser.context, fixture.server.origin);
   const got = await page.evaluate(
     async ({ url, rows, normal }) => {
       const toHex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -105,7 +87,7 @@ test('every hostile row gives ElmoWorker the outcome it gives Elmo in Node, and 
       worker.dispose();
       return { results, normalAfter };
     },
-    { url: server.modelUrl('m'), rows: ROWS, normal: NORMAL },
+    { url: fixture.server.modelUrl('m'), rows: ROWS, normal: NORMAL },
   );
   await page.close();
   assert.deepEqual(errors, []);
