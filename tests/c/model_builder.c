@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "elmo.h"
 #include "kernels/gemm.h"
 
 float test_random(uint32_t *state) {
@@ -185,4 +186,18 @@ char *test_replace(const char *text, const char *from, const char *to) {
     memcpy(out + head, to, to_len);
     memcpy(out + head + to_len, at + from_len, tail + 1);
     return out;
+}
+
+elmo_model *test_model_build_and_load(const test_model_spec *spec, test_model *tm) {
+    if (test_model_build(spec, tm) != 0) {
+        printf("test model: out of memory building it\n");
+        return NULL;
+    }
+    elmo_model *model = elmo_model_create();
+    if (model && elmo_model_load(model, tm->manifest, tm->manifest_len, tm->weights, tm->weights_len) == ELMO_STATUS_OK)
+        return model;
+    printf("test model: load failed: %s\n", model ? elmo_model_last_error(model) : "out of memory");
+    elmo_model_free(model);
+    test_model_free(tm);
+    return NULL;
 }

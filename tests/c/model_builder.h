@@ -54,6 +54,10 @@ typedef struct test_model {
 
 /* 0 on success. */
 int test_model_build(const test_model_spec *spec, test_model *model);
+
+/* Builds tm from spec and loads it into a new elmo_model (free both after
+ * use); NULL, with the reason printed, when either step fails. */
+struct elmo_model *test_model_build_and_load(const test_model_spec *spec, test_model *tm);
 void test_model_free(test_model *model);
 
 /* The named tensor's floats, row-major (whatever its stored layout), or NULL. */

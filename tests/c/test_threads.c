@@ -54,10 +54,9 @@ static void test_forward(elmo_thread_pool *pool) {
                             .cell_clip = 3, .proj_clip = 3, .use_skip_connections = 1, .seed = 11,
                             .weight_scale = 0.2f};
     test_model tm;
-    CHECK(test_model_build(&spec, &tm) == 0, "build");
-    elmo_model *model = elmo_model_create();
-    CHECK(elmo_model_load(model, tm.manifest, tm.manifest_len, tm.weights, tm.weights_len) == ELMO_STATUS_OK,
-          "load: %s", elmo_model_last_error(model));
+    elmo_model *model = test_model_build_and_load(&spec, &tm);
+    CHECK(model != NULL, "build and load the test model");
+    if (!model) return;
     elmo_context *ctx_one = elmo_context_create(model), *ctx_many = elmo_context_create(model);
     CHECK(elmo_context_set_thread_pool(ctx_many, pool) == ELMO_STATUS_OK, "set pool");
 

@@ -61,9 +61,9 @@ static void test_forward(void) {
                             .lstm_dim = 8, .proj_dim = 5, .n_layers = 2, .cell_clip = 3, .proj_clip = 3,
                             .use_skip_connections = 1, .seed = 5, .weight_scale = 0.5f};
     test_model tm;
-    test_model_build(&spec, &tm);
-    elmo_model *model = elmo_model_create();
-    elmo_model_load(model, tm.manifest, tm.manifest_len, tm.weights, tm.weights_len);
+    elmo_model *model = test_model_build_and_load(&spec, &tm);
+    CHECK(model != NULL, "build and load the test model");
+    if (!model) return;
     /* Repeats within and across sentences; "longword1" and "longword2" share the 6 bytes the ids see. */
     const char *words[] = {"the", "cat", "the", "mat", "longword1", "longword2", "the", "a", "cat", "é", "é"};
     const int32_t lengths[] = {4, 0, 5, 2};

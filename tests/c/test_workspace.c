@@ -68,10 +68,9 @@ static void test_limits(int cache) {
                             .cell_clip = 3, .proj_clip = 3, .use_skip_connections = 1, .seed = 21,
                             .weight_scale = 0.4f};
     test_model tm;
-    CHECK(test_model_build(&spec, &tm) == 0, "build");
-    elmo_model *model = elmo_model_create();
-    CHECK(elmo_model_load(model, tm.manifest, tm.manifest_len, tm.weights, tm.weights_len) == ELMO_STATUS_OK,
-          "load: %s", elmo_model_last_error(model));
+    elmo_model *model = test_model_build_and_load(&spec, &tm);
+    CHECK(model != NULL, "build and load the test model");
+    if (!model) return;
     static batch b1, b2;
     const int32_t lengths1[N_SENT] = {7, MAX_TOKENS, 0, 31, 2}, lengths2[N_SENT] = {40, 3, 100, 1, 0};
     make_batch(&b1, lengths1, 3);

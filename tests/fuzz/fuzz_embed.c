@@ -22,9 +22,8 @@ static elmo_model *model;
 static void load_model(void) {
     static test_model tm; /* the weights must outlive the model: kept for the process */
     test_model_spec spec = fuzz_model_spec();
-    if (test_model_build(&spec, &tm) != 0) abort();
-    model = elmo_model_create();
-    if (elmo_model_load(model, tm.manifest, tm.manifest_len, tm.weights, tm.weights_len) != ELMO_STATUS_OK) abort();
+    model = test_model_build_and_load(&spec, &tm);
+    if (!model) abort();
 }
 
 /* One call, described by the next bytes of r; the rest of r is the pool of token bytes. */
