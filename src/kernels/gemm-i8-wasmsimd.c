@@ -10,6 +10,8 @@
 #include "gemm.h"
 #include "simd-tile.h"
 
+#include <string.h>
+
 /* c[0..valid) += (s * scale) * float(sum), as the scalar spec does it. */
 static inline void add_scaled4(float *c, const float *scale, float s, v128_t sum, size_t valid) {
     if (valid == 0) return;
@@ -98,12 +100,21 @@ void elmo_f32i8_gemm__wasmsimd(size_t m, size_t n, size_t k, const float *restri
     int16_t aq[4][ELMO_I8_CHUNK];
     float s[4];
     for (size_t i = 0; i < m;) {
-        const size_t rows = m - i >= 4 ? 4 : 1;
+        /* Groups of up to 4 rows read the weights once; a group of 2 or 3
+         * runs the 4-row tile with its missing rows at s = 0, which it skips. */
+        const size_t rows = m - i >= 4 ? 4 : m - i;
         for (size_t p0 = 0; p0 < k; p0 += ELMO_I8_CHUNK) {
             const size_t len = k - p0 < ELMO_I8_CHUNK ? k - p0 : ELMO_I8_CHUNK, pairs = (len + 1) / 2;
-            for (size_t r = 0; r < rows; r++) s[r] = elmo_i16_quantize(a + (i + r) * lda + p0, len, aq[r]);
+            for (size_t r = 0; r < 4; r++) {
+                if (r < rows) {
+                    s[r] = elmo_i16_quantize(a + (i + r) * lda + p0, len, aq[r]);
+                } else {
+                    s[r] = 0.0f;
+                    memset(aq[r], 0, sizeof aq[r]);
+                }
+            }
             const int8_t *w = q_packed + p0 * ELMO_PANEL_WIDTH; /* row pair p0 / 2 of the first panel */
-            if (rows == 4) {
+            if (rows > 1) {
                 if (s[0] == 0.0f && s[1] == 0.0f && s[2] == 0.0f && s[3] == 0.0f) continue;
                 for (size_t j0 = 0; j0 < n; j0 += ELMO_PANEL_WIDTH)
                     tile_4x8(pairs, aq, s, w + (j0 / ELMO_PANEL_WIDTH) * panel, scale + j0, c + i * ldc + j0, ldc,

@@ -6,9 +6,9 @@
  * accumulators keep the adds from waiting on each other and four streams
  * keep memory busy (1×16 measured 17 GB/s on a 32 MB weight, 1×32 more).
  *
- * Column blocks are the outer loop, rows the inner one: a block's panels
- * stay in cache while every row uses them, and the weights stream from
- * memory once per call.
+ * Column blocks (32 columns) are the outer loop, rows the inner one: a
+ * block's panels stay in cache while every row uses them, and the weights
+ * stream from memory once per call.
  */
 #include "gemm.h"
 #include "simd-tile.h"
@@ -110,30 +110,23 @@ void elmo_f32_gemm__wasmsimd(size_t m, size_t n, size_t k, const float *restrict
                              const float *restrict b_packed, const float *restrict bias,
                              float *restrict c, size_t ldc, int accumulate) {
     const size_t m4 = m / 4 * 4;
-    for (size_t j0 = 0; j0 < n; j0 += 2 * ELMO_PANEL_WIDTH) {
-        const size_t cols = n - j0 < 2 * ELMO_PANEL_WIDTH ? n - j0 : 2 * ELMO_PANEL_WIDTH;
-        const float *w = b_packed + j0 * k;
-        const float *bias_j = bias ? bias + j0 : NULL;
-        for (size_t i = 0; i < m4; i += 4) {
-            float *c_ij = c + i * ldc + j0;
-            tile_4x8(k, a + i * lda, lda, w, bias_j, c_ij, ldc, cols < 8 ? cols : 8, accumulate);
-            if (cols > ELMO_PANEL_WIDTH)
-                tile_4x8(k, a + i * lda, lda, w + ELMO_PANEL_WIDTH * k, bias_j ? bias_j + 8 : NULL,
-                         c_ij + 8, ldc, cols - 8, accumulate);
-        }
-    }
-    if (m4 == m) return;
+    /* One pass over the weights: each block of up to 32 columns serves the
+     * 4-row tiles, then the rows left over, while it is in cache. */
     for (size_t j0 = 0; j0 < n; j0 += 4 * ELMO_PANEL_WIDTH) {
+        const size_t cols = n - j0 < 4 * ELMO_PANEL_WIDTH ? n - j0 : 4 * ELMO_PANEL_WIDTH;
         const float *w = b_packed + j0 * k;
         const float *bias_j = bias ? bias + j0 : NULL;
+        for (size_t i = 0; i < m4; i += 4)
+            for (size_t p0 = 0; p0 < cols; p0 += ELMO_PANEL_WIDTH)
+                tile_4x8(k, a + i * lda, lda, w + p0 * k, bias_j ? bias_j + p0 : NULL, c + i * ldc + j0 + p0, ldc,
+                         cols - p0 < ELMO_PANEL_WIDTH ? cols - p0 : ELMO_PANEL_WIDTH, accumulate);
         for (size_t i = m4; i < m; i++) {
             const float *a_i = a + i * lda;
             float *c_ij = c + i * ldc + j0;
-            if (n - j0 >= 4 * ELMO_PANEL_WIDTH) {
+            if (cols == 4 * ELMO_PANEL_WIDTH) {
                 tile_1x32(k, a_i, w, bias_j, c_ij, accumulate);
                 continue;
             }
-            const size_t cols = n - j0;
             tile_1x16(k, a_i, w, bias_j, c_ij, cols < 16 ? cols : 16, accumulate);
             if (cols > 16)
                 tile_1x16(k, a_i, w + 2 * ELMO_PANEL_WIDTH * k, bias_j ? bias_j + 16 : NULL, c_ij + 16, cols - 16,

@@ -100,7 +100,7 @@ void elmo_f32_gemm__scalar(size_t m, size_t n, size_t k, const float *restrict a
                            float *restrict c, size_t ldc, int accumulate);
 
 #if ELMO_HAVE_WASMSIMD
-/* 4×8 register tiles for blocks of 4 rows, 1×16 for the rest (GEMV). */
+/* 4×8 register tiles for blocks of 4 rows, 1×32 (1×16 at the edge) for the rest (GEMV). */
 void elmo_f32_gemm__wasmsimd(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
                              const float *restrict b_packed, const float *restrict bias,
                              float *restrict c, size_t ldc, int accumulate);
