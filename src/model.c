@@ -21,8 +21,7 @@ typedef struct tensor_spec {
     int32_t rank;
     int32_t shape[2];
     const float **slot;  /* where the mapped pointer of a row-major tensor goes, or */
-    elmo_weight *weight; /* the GEMM weight (packed panels, kernels/gemm.h) this tensor is */
-    int packed;          /* weight != NULL */
+    elmo_weight *weight; /* the GEMM weight (packed panels, kernels/gemm.h) this tensor is, or NULL */
     int int8;            /* dtype "int8": panels of int8, then the column scales */
     int optional;       /* proj/W and proj/b when F == P */
     int found;
@@ -52,7 +51,6 @@ static void add_spec(tensor_table *t, const char *name, int32_t rank, int32_t d0
     s->shape[1] = d1;
     s->slot = slot;
     s->weight = weight;
-    s->packed = weight != NULL;
     s->optional = optional;
 }
 
@@ -179,9 +177,9 @@ static elmo_status read_tensor_entry(elmo_model *model, tensor_table *t, const j
     const int is_string = dtype && dtype->type == JSON_STRING;
     const int is_float32 = is_string && dtype->u.string.len == 7 && strcmp(dtype->u.string.chars, "float32") == 0;
     const int is_int8 = is_string && dtype->u.string.len == 4 && strcmp(dtype->u.string.chars, "int8") == 0;
-    if (!is_float32 && !(is_int8 && s->packed))
+    if (!is_float32 && !(is_int8 && s->weight))
         return set_error(model, ELMO_STATUS_INVALID_WEIGHTS,
-                         s->packed ? "tensor \"%s\": dtype must be \"float32\" or \"int8\", got %s%.20s%s"
+                         s->weight ? "tensor \"%s\": dtype must be \"float32\" or \"int8\", got %s%.20s%s"
                                    : "tensor \"%s\": dtype must be \"float32\", got %s%.20s%s",
                          s->name,
                          dtype && dtype->type == JSON_STRING ? "\"" : "",
@@ -200,9 +198,9 @@ static elmo_status read_tensor_entry(elmo_model *model, tensor_table *t, const j
     const json_value *layout = json_object_get(entry, "layout");
     const int is_panels = layout && layout->type == JSON_STRING && layout->u.string.len == 7 &&
                           strcmp(layout->u.string.chars, "panels8") == 0;
-    if (s->packed ? !is_panels : layout != NULL)
+    if (s->weight ? !is_panels : layout != NULL)
         return set_error(model, ELMO_STATUS_INVALID_WEIGHTS,
-                         s->packed ? "tensor \"%s\": layout must be \"panels8\" (a GEMM weight; re-convert the model)"
+                         s->weight ? "tensor \"%s\": layout must be \"panels8\" (a GEMM weight; re-convert the model)"
                                    : "tensor \"%s\": layout must be absent (row-major)",
                          s->name);
 
@@ -213,7 +211,7 @@ static elmo_status read_tensor_entry(elmo_model *model, tensor_table *t, const j
                          "tensor \"%s\": offset must be an integer >= 0", s->name);
     /* Shapes are bounded by the hparams limits, so bytes fits in size_t. */
     const size_t rows = (size_t)s->shape[0], cols = s->rank == 2 ? (size_t)s->shape[1] : 1;
-    const size_t bytes = !s->packed ? rows * cols * sizeof(float)
+    const size_t bytes = !s->weight ? rows * cols * sizeof(float)
                          : is_int8   ? int8_values_bytes(rows, cols) + elmo_panel_columns(cols) * sizeof(float)
                                      : elmo_packed_floats(rows, cols) * sizeof(float);
     double off = offset->u.number.value;
@@ -322,7 +320,7 @@ static elmo_status load_parsed(elmo_model *model, const json_value *root, const 
         for (size_t i = 0; i < table.count; i++) {
             const tensor_spec *s = &table.specs[i];
             const unsigned char *at = s->found ? base + s->offset : NULL;
-            if (!s->packed) {
+            if (!s->weight) {
                 *s->slot = (const float *)(const void *)at;
             } else if (!s->int8) {
                 *s->weight = (elmo_weight){ELMO_WEIGHT_F32, at, NULL};
