@@ -12,8 +12,11 @@ async function chooseDigest() {
     const { createHash } = await import('node:crypto');
     return async (/** @type {Uint8Array} */ bytes) => createHash('sha256').update(bytes).digest('hex');
   }
-  // SubtleCrypto takes no view of shared or resizable memory: hash a copy.
-  return async (/** @type {Uint8Array} */ bytes) => toHex(await crypto.subtle.digest('SHA-256', bytes.slice()));
+  // SubtleCrypto takes no view of shared memory (the threaded build's): hash a copy of those only.
+  const shared = (/** @type {Uint8Array} */ bytes) =>
+    typeof SharedArrayBuffer !== 'undefined' && bytes.buffer instanceof SharedArrayBuffer;
+  return async (/** @type {Uint8Array} */ bytes) =>
+    toHex(await crypto.subtle.digest('SHA-256', shared(bytes) ? bytes.slice() : bytes));
 }
 
 /**

@@ -57,6 +57,7 @@ test('every hostile row gives ElmoWorker the outcome it gives Elmo in Node, and 
   const expected = {};
   for (const [name, input] of Object.entries(ROWS)) expected[name] = await outcomeInNode(input, elmo);
   const normal = await outcomeInNode(NORMAL, elmo);
+  assert.ok(normal.sha256, 'the normal sentence embeds');
   elmo.dispose();
 
   const { page, errors } = await openTestPage(fixture.browser.context, fixture.server.origin);

@@ -22,7 +22,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if ((size_t)i > kept + 1 && ids[i] != ELMO_CHAR_PAD + 1) abort();
         if (i >= 1 && (size_t)i <= kept && ids[i] != r.data[i - 1] + 1) abort();
     }
-    elmo_char_ids_boundary(data[0] & 1 ? ELMO_CHAR_BOS : ELMO_CHAR_EOS, max_chars, ids);
+    /* data may be empty: the boundary kind comes from max_chars, not from data[0]. */
+    const int32_t boundary = max_chars & 1 ? ELMO_CHAR_BOS : ELMO_CHAR_EOS;
+    elmo_char_ids_boundary(boundary, max_chars, ids);
+    if (ids[0] != ELMO_CHAR_BOW + 1 || ids[1] != boundary + 1 || ids[2] != ELMO_CHAR_EOW + 1) abort();
     for (int32_t i = 3; i < max_chars; i++)
         if (ids[i] != ELMO_CHAR_PAD + 1) abort();
     free(ids);

@@ -26,7 +26,9 @@ test('cached token vectors give exactly the numbers of the uncached path', async
   assert.deepEqual(off.stats, { hits: 0, misses: 0 });
   for (const size of [undefined, 7]) {
     const on = await embedTwice(size);
+    assert.equal(on.data.length, off.data.length);
     on.data.forEach((d, i) => assert.deepEqual(d, off.data[i], `output ${i} with tokenCache ${size}`));
+    assert.ok(on.stats.hits > 0, `tokenCache ${size} found nothing`);
     const lookups = 2 * fixture.sentences.reduce((n, s) => n + s.length + 2, 0);
     assert.equal(on.stats.hits + on.stats.misses, lookups);
     if (size === undefined) {
