@@ -200,7 +200,8 @@ describe('shards in Chromium', () => {
       t.diagnostic(`${shardRequests(name)} shard requests started; rejected ${result.outcome} ${result.ms?.toFixed(1)} ms after the abort`);
       assert.match(result.outcome, /^AbortError: /);
       assert.equal(result.isDomException, true);
-      assert.ok(result.ms < 500, `${result.ms} ms from abort to rejection`);
+      // The shards are stalled for good: any rejection proves the abort; the bound only catches a hang.
+      assert.ok(result.ms < 5000, `${result.ms} ms from abort to rejection`);
       assert.deepEqual(await cachedShards(page, name), []);
       // Nothing half-loaded lingers: the same page loads the model afresh.
       await loadAndEmbed(page, name);

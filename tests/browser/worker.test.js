@@ -101,15 +101,20 @@ describe('ElmoWorker in Chromium', () => {
       onTimer();
       requestAnimationFrame(onFrame);
       await new Promise((r) => setTimeout(r, 100));
+      // The worker computes for at least a second whatever the machine's speed: batch after batch.
       const started = performance.now();
-      const out = await window.elmo.embed(batch);
-      const ms = performance.now() - started;
+      let sentences = 0;
+      let ms = 0;
+      while (ms < 1000) {
+        sentences += (await window.elmo.embed(batch)).length;
+        ms = performance.now() - started;
+      }
       await new Promise((r) => setTimeout(r, 100));
       running = false;
       const maxGap = (ticks) => Math.max(...ticks.slice(1).map((t, i) => t - ticks[i]));
       return {
         ms,
-        sentences: out.length,
+        sentences,
         timerGap: maxGap(timerTicks),
         frameGap: maxGap(frameTicks),
         timers: timerTicks.length,
@@ -121,7 +126,6 @@ describe('ElmoWorker in Chromium', () => {
         `largest gap: ${result.timerGap.toFixed(1)} ms between ${result.timers} timer ticks, ` +
         `${result.frameGap.toFixed(1)} ms between ${result.frames} frames`,
     );
-    assert.ok(result.ms > 1000, `the batch took only ${result.ms} ms`);
     assert.ok(result.frames > 30, `${result.frames} animation frames`);
     assert.ok(result.timerGap < 50, `timer gap ${result.timerGap} ms`);
     assert.ok(result.frameGap < 50, `frame gap ${result.frameGap} ms`);

@@ -186,7 +186,7 @@ describe('abort', () => {
     const started = performance.now();
     controller.abort();
     await assert.rejects(loading, { name: 'AbortError' });
-    assert.ok(performance.now() - started < 1000);
+    assert.ok(performance.now() - started < 5000, 'the abort ends the stalled load, not a timeout');
     server.clearFaults();
   });
 
