@@ -42,13 +42,12 @@ typedef struct elmo_run_state {
     float *features;        /* chunk: (encode_chunk, F) */
     float *highway;         /* chunk: (2, encode_chunk, F) */
     float *tok_miss;        /* chunk: (encode_chunk, P) layer 0 of the misses */
-    float *xg;              /* chunk: (xg_rows, 4H) */
     float *tok;             /* (T, P) layer 0 */
     float *layer_out[2][2]; /* [ping-pong][direction] (T, P) */
-    float *gates;           /* (S, 4H) */
-    float *h;               /* (S, P) */
-    float *c;               /* (S, H) */
-    float *m;               /* (S, H) */
+    /* Per direction: xg (chunk: xg_rows, 4H), gates (S, 4H), h (S, P), c and
+     * m (S, H). The two are one set when the directions run one after the
+     * other (direction_teams() == 1). */
+    elmo_lstm_buffers lstm[2];
 } elmo_run_state;
 
 struct elmo_context {
@@ -86,6 +85,10 @@ static size_t round_up(size_t n) { return add_sat(n, ALIGN_FLOATS - 1) / ALIGN_F
 static size_t kept_floats_per_slot(const elmo_hparams *hp) {
     return (size_t)hp->n_layers * 2 * ((size_t)hp->proj_dim + (size_t)hp->lstm_dim);
 }
+
+/* Teams that run the directions of a layer: two side by side when the
+ * threads split evenly, else one team of all threads, direction by direction. */
+static int32_t direction_teams(int32_t n_threads) { return n_threads % 2 == 0 ? 2 : 1; }
 
 static size_t floats_per_token_output(const elmo_hparams *hp) {
     return ((size_t)hp->n_layers + 1) * 2 * (size_t)hp->proj_dim;
@@ -215,14 +218,20 @@ static void carve_floats(const elmo_hparams *hp, size_t T, size_t S, int32_t n_t
     rs->features = carve(cv, mul_sat(E, F));
     rs->highway = carve(cv, hp->n_highway > 0 ? mul_sat(2 * E, F) : 0);
     rs->tok_miss = carve(cv, mul_sat(E, P));
-    rs->xg = carve(cv, mul_sat(rs->xg_rows, 4 * H));
     rs->tok = carve(cv, mul_sat(T, P));
     for (int i = 0; i < 2; i++)
         for (int dir = 0; dir < 2; dir++) rs->layer_out[i][dir] = carve(cv, mul_sat(T, P));
-    rs->gates = carve(cv, mul_sat(S, 4 * H));
-    rs->h = carve(cv, mul_sat(S, P));
-    rs->c = carve(cv, mul_sat(S, H));
-    rs->m = carve(cv, mul_sat(S, H));
+    const int32_t sets = direction_teams(n_threads);
+    for (int32_t set = 0; set < sets; set++) {
+        elmo_lstm_buffers *b = &rs->lstm[set];
+        b->xg_rows = rs->xg_rows;
+        b->xg = carve(cv, mul_sat(rs->xg_rows, 4 * H));
+        b->gates = carve(cv, mul_sat(S, 4 * H));
+        b->h = carve(cv, mul_sat(S, P));
+        b->c = carve(cv, mul_sat(S, H));
+        b->m = carve(cv, mul_sat(S, H));
+    }
+    if (sets == 1) rs->lstm[1] = rs->lstm[0];
 }
 
 /* Bytes of the three arenas for a batch with the chunk sizes in rs (SIZE_MAX: too large). */
@@ -263,7 +272,8 @@ static elmo_status choose_chunks(elmo_context *ctx, size_t T, size_t S, int32_t 
     rs->encode_chunk = tokens < T ? tokens : T;
     /* The estimates leave out alignment padding: step back until it fits. */
     while (rs->encode_chunk > 1 && run_state_bytes(hp, T, S, n_threads, rs) > limit) rs->encode_chunk--;
-    const size_t rows = S + (limit - run_state_bytes(hp, T, S, n_threads, rs)) / (4 * (size_t)hp->lstm_dim * sizeof(float));
+    const size_t row_bytes = (size_t)direction_teams(n_threads) * 4 * (size_t)hp->lstm_dim * sizeof(float);
+    const size_t rows = S + (limit - run_state_bytes(hp, T, S, n_threads, rs)) / row_bytes;
     rs->xg_rows = rows < T ? rows : T;
     while (rs->xg_rows > S && run_state_bytes(hp, T, S, n_threads, rs) > limit) rs->xg_rows--;
     return ELMO_STATUS_OK;
@@ -480,29 +490,76 @@ static void write_layer(const elmo_hparams *hp, const elmo_run_state *rs, size_t
 static void load_state(const elmo_context *ctx, size_t S, int32_t layer, int dir, int stateful) {
     const elmo_hparams *hp = &ctx->model->hp;
     const elmo_run_state *rs = &ctx->run;
+    const elmo_lstm_buffers *b = &rs->lstm[dir];
     const size_t P = (size_t)hp->proj_dim, H = (size_t)hp->lstm_dim;
     if (!stateful) {
-        memset(rs->h, 0, S * P * sizeof(float));
-        memset(rs->c, 0, S * H * sizeof(float));
+        memset(b->h, 0, S * P * sizeof(float));
+        memset(b->c, 0, S * H * sizeof(float));
         return;
     }
     for (size_t r = 0; r < S; r++) {
         const float *kept = ctx->kept + (size_t)rs->order[r] * kept_floats_per_slot(hp) +
                             ((size_t)layer * 2 + (size_t)dir) * (P + H);
-        memcpy(rs->h + r * P, kept, P * sizeof(float));
-        memcpy(rs->c + r * H, kept + P, H * sizeof(float));
+        memcpy(b->h + r * P, kept, P * sizeof(float));
+        memcpy(b->c + r * H, kept + P, H * sizeof(float));
     }
 }
 
 static void store_state(elmo_context *ctx, size_t S, int32_t layer, int dir) {
     const elmo_hparams *hp = &ctx->model->hp;
     const elmo_run_state *rs = &ctx->run;
+    const elmo_lstm_buffers *b = &rs->lstm[dir];
     const size_t P = (size_t)hp->proj_dim, H = (size_t)hp->lstm_dim;
     for (size_t r = 0; r < S; r++) {
         float *kept = ctx->kept + (size_t)rs->order[r] * kept_floats_per_slot(hp) +
                       ((size_t)layer * 2 + (size_t)dir) * (P + H);
-        memcpy(kept, rs->h + r * P, P * sizeof(float));
-        memcpy(kept + P, rs->c + r * H, H * sizeof(float));
+        memcpy(kept, b->h + r * P, P * sizeof(float));
+        memcpy(kept + P, b->c + r * H, H * sizeof(float));
+    }
+}
+
+/* The directions of one layer, by the teams of the pool (direction_teams()). */
+typedef struct layer_job {
+    const elmo_context *ctx;
+    const elmo_lstm_dims *dims;
+    const elmo_batch_layout *layout;
+    int32_t layer;
+    int dir;      /* the direction, when one team runs them in turn */
+    int32_t teams;
+    elmo_team team[2];
+} layer_job;
+
+static void layer_task(void *arg, int32_t thread, int32_t n_threads) {
+    layer_job *job = arg;
+    const elmo_hparams *hp = &job->ctx->model->hp;
+    const elmo_run_state *rs = &job->ctx->run;
+    const int32_t l = job->layer, team_size = n_threads / job->teams;
+    const int dir = job->teams == 2 ? (int)(thread / team_size) : job->dir;
+    /* Each direction is its own stack: layer l reads layer l-1 of the same direction. */
+    const float *x = l == 0 ? rs->tok : rs->layer_out[(l + 1) % 2][dir];
+    elmo_lstm_run(&job->team[job->teams == 2 ? dir : 0], thread % team_size, &job->ctx->model->w.lstm[l][dir],
+                  job->dims, job->layout, dir == 1, hp->use_skip_connections && l > 0, x, rs->layer_out[l % 2][dir],
+                  &rs->lstm[dir]);
+}
+
+/* Runs layer l: both directions at once on two teams, or in turn on one. */
+static void run_layer(elmo_context *ctx, const elmo_lstm_dims *dims, const elmo_batch_layout *layout, int32_t l,
+                      int stateful) {
+    const size_t S = layout->n_seqs;
+    const int32_t n_threads = elmo_thread_pool_size(ctx->pool), teams = direction_teams(n_threads);
+    layer_job job = {ctx, dims, layout, l, 0, teams, {{0}, {0}}};
+    for (int32_t t = 0; t < teams; t++) elmo_team_init(&job.team[t], n_threads / teams);
+    if (teams == 2) {
+        for (int dir = 0; dir < 2; dir++) load_state(ctx, S, l, dir, stateful);
+        elmo_thread_pool_run(ctx->pool, layer_task, &job);
+        for (int dir = 0; dir < 2 && stateful; dir++) store_state(ctx, S, l, dir);
+        return;
+    }
+    for (int dir = 0; dir < 2; dir++) {
+        load_state(ctx, S, l, dir, stateful);
+        job.dir = dir;
+        elmo_thread_pool_run(ctx->pool, layer_task, &job);
+        if (stateful) store_state(ctx, S, l, dir);
     }
 }
 
@@ -521,7 +578,6 @@ elmo_status elmo_embed(elmo_context *ctx, const uint8_t *token_bytes, const uint
     if (st || n_sentences == 0) return st;
 
     const elmo_hparams *hp = &model->hp;
-    const elmo_weights *w = &model->w;
     const int stateful = (flags & ELMO_EMBED_STATEFUL) != 0;
     const int keep = (flags & ELMO_EMBED_KEEP_BOUNDARIES) != 0;
     const size_t S = (size_t)n_sentences, T = n_tokens + 2 * S;
@@ -535,18 +591,9 @@ elmo_status elmo_embed(elmo_context *ctx, const uint8_t *token_bytes, const uint
 
     const elmo_batch_layout layout = {S, T, rs->order, rs->seq_len, rs->seq_start};
     const elmo_lstm_dims dims = {(size_t)hp->lstm_dim, (size_t)hp->proj_dim, hp->cell_clip, hp->proj_clip};
-    const elmo_lstm_buffers buffers = {rs->xg, rs->xg_rows, rs->gates, rs->h, rs->c, rs->m};
     for (int32_t l = 0; l < hp->n_layers; l++) {
-        float *const *y = rs->layer_out[l % 2];
-        for (int dir = 0; dir < 2; dir++) {
-            /* Each direction is its own stack: layer l reads layer l-1 of the same direction. */
-            const float *x = l == 0 ? rs->tok : rs->layer_out[(l + 1) % 2][dir];
-            load_state(ctx, S, l, dir, stateful);
-            elmo_lstm_run(ctx->pool, &w->lstm[l][dir], &dims, &layout, dir == 1, hp->use_skip_connections && l > 0,
-                          x, y[dir], &buffers);
-            if (stateful) store_state(ctx, S, l, dir);
-        }
-        write_layer(hp, rs, S, keep, l + 1, y[0], y[1], out);
+        run_layer(ctx, &dims, &layout, l, stateful);
+        write_layer(hp, rs, S, keep, l + 1, rs->layer_out[l % 2][0], rs->layer_out[l % 2][1], out);
     }
     return ELMO_STATUS_OK;
 }

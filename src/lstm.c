@@ -9,44 +9,32 @@ static float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 static float clip(float x, float bound) { return x > bound ? bound : (x < -bound ? -bound : x); }
 
 /* The cell update of units [u0, u1) of every row: gates → c (in place) and m. */
-typedef struct cell_job {
-    const elmo_lstm_dims *dims;
-    size_t rows;
-    const float *gates;
-    float *c, *m;
-} cell_job;
-
-/* The transcendentals of the cell update cost as much as a product on one
- * thread for small LSTMs, so the threads share them by units too. */
-static void cell_update(void *arg, size_t u0, size_t u1) {
-    const cell_job *job = arg;
-    const size_t H = job->dims->H;
-    for (size_t r = 0; r < job->rows; r++) {
-        const float *g = job->gates + r * 4 * H;
-        float *c_row = job->c + r * H, *m_row = job->m + r * H;
+static void cell_update(const elmo_lstm_dims *dims, size_t rows, const float *gates, float *c, float *m, size_t u0,
+                        size_t u1) {
+    const size_t H = dims->H;
+    for (size_t r = 0; r < rows; r++) {
+        const float *g = gates + r * 4 * H;
+        float *c_row = c + r * H, *m_row = m + r * H;
         for (size_t u = u0; u < u1; u++) {
             const float i = g[u], j = g[H + u], f = g[2 * H + u], o = g[3 * H + u];
             float cell = sigmoid(f + 1.0f) * c_row[u] + sigmoid(i) * tanhf(j);
-            cell = clip(cell, job->dims->cell_clip);
+            cell = clip(cell, dims->cell_clip);
             c_row[u] = cell;
             m_row[u] = sigmoid(o) * tanhf(cell);
         }
     }
 }
 
-/* Below this many units, sharing the cell update costs more than it saves. */
+/* Below this many units, sharing the cell update costs more than it saves
+ * (the transcendentals cost as much as a product for small LSTMs). */
 #define CELL_PARALLEL_MIN 256
 
-void elmo_lstm_step(elmo_thread_pool *pool, const elmo_lstm_weights *w, const elmo_lstm_dims *dims,
-                    size_t rows, float *gates, float *h, float *c, float *m) {
-    const size_t H = dims->H, P = dims->P;
-    elmo_gemm(pool, rows, 4 * H, P, h, P, &w->w_h, NULL, gates, 4 * H, 1);
-    cell_job job = {dims, rows, gates, c, m};
-    elmo_parallel_for(pool, H, CELL_PARALLEL_MIN, cell_update, &job);
-    elmo_gemm(pool, rows, P, H, m, H, &w->w_proj, NULL, h, P, 0);
-    if (!isinf(dims->proj_clip))
-        for (size_t i = 0; i < rows * P; i++) h[i] = clip(h[i], dims->proj_clip);
-}
+/* Where each row's input products for step t are: xg row `row_of(r)`. */
+typedef struct step_rows {
+    const elmo_batch_layout *layout;
+    int whole, reverse;
+    size_t t, t0, t1, chunk;
+} step_rows;
 
 /* Position of step t of sequence s (its t-th step; read backwards in reverse). */
 static size_t step_position(const elmo_batch_layout *layout, int32_t s, size_t t, int reverse) {
@@ -54,14 +42,59 @@ static size_t step_position(const elmo_batch_layout *layout, int32_t s, size_t t
     return layout->seq_start[s] + (reverse ? len - 1 - t : t);
 }
 
+static size_t xg_row(const step_rows *sr, size_t r) {
+    const int32_t s = sr->layout->order[r];
+    if (sr->whole) return step_position(sr->layout, s, sr->t, sr->reverse);
+    const size_t len = (size_t)sr->layout->seq_len[s];
+    const size_t n = (sr->t1 < len ? sr->t1 : len) - sr->t0; /* this row's steps in the chunk */
+    return r * sr->chunk + (sr->reverse ? n - 1 - (sr->t - sr->t0) : sr->t - sr->t0);
+}
+
+/*
+ * One step, member `member` of team: gates = xg + h·W_h, the cell update,
+ * h = clip(m·W_proj). Each member copies and computes its own gate columns,
+ * updates its units and projects its columns; the barriers keep every read
+ * of h, gates and m before the writes that follow. With sr NULL, gates
+ * already hold the input products.
+ */
+static void team_step(elmo_team *team, int32_t member, const elmo_lstm_weights *w, const elmo_lstm_dims *dims,
+                      size_t rows, const float *xg, const step_rows *sr, float *gates, float *h, float *c,
+                      float *m) {
+    const size_t H = dims->H, P = dims->P, H4 = 4 * H;
+    size_t j0, j1;
+    elmo_team_columns(team, member, rows, H4, P, &j0, &j1);
+    if (sr)
+        for (size_t r = 0; r < rows; r++)
+            memcpy(gates + r * H4 + j0, xg + xg_row(sr, r) * H4 + j0, (j1 - j0) * sizeof(float));
+    elmo_gemm_columns(rows, j0, j1, P, h, P, &w->w_h, NULL, gates, H4, 1);
+    elmo_team_barrier(team);
+    size_t u0, u1;
+    elmo_team_share(team, member, H, CELL_PARALLEL_MIN, &u0, &u1);
+    cell_update(dims, rows, gates, c, m, u0, u1);
+    elmo_team_barrier(team);
+    elmo_team_columns(team, member, rows, P, H, &j0, &j1);
+    elmo_gemm_columns(rows, j0, j1, H, m, H, &w->w_proj, NULL, h, P, 0);
+    if (!isinf(dims->proj_clip))
+        for (size_t r = 0; r < rows; r++)
+            for (size_t i = j0; i < j1; i++) h[r * P + i] = clip(h[r * P + i], dims->proj_clip);
+}
+
+void elmo_lstm_step(const elmo_lstm_weights *w, const elmo_lstm_dims *dims, size_t rows, float *gates, float *h,
+                    float *c, float *m) {
+    elmo_team solo;
+    elmo_team_init(&solo, 1);
+    team_step(&solo, 0, w, dims, rows, NULL, NULL, gates, h, c, m);
+}
+
 /*
  * Chunked input products: steps [t0, t1) of each of the `active` rows. A
  * row's steps of a chunk are n consecutive positions of x (descending in
  * reverse), so each row is one product into its own block of `chunk` rows of
- * xg, in position order. A GEMM row does not depend on the other rows, so
- * these are the very bits the one product over all positions gives.
+ * xg, in position order; the member computes its columns of each. A GEMM row
+ * does not depend on the other rows, so these are the very bits the one
+ * product over all positions gives.
  */
-static void chunk_input_products(elmo_thread_pool *pool, const elmo_lstm_weights *w, size_t H4, size_t P,
+static void chunk_input_products(elmo_team *team, int32_t member, const elmo_lstm_weights *w, size_t H4, size_t P,
                                  const elmo_batch_layout *layout, int reverse, const float *x, size_t t0,
                                  size_t t1, size_t chunk, size_t active, float *xg) {
     for (size_t r = 0; r < active; r++) {
@@ -69,11 +102,13 @@ static void chunk_input_products(elmo_thread_pool *pool, const elmo_lstm_weights
         const size_t len = (size_t)layout->seq_len[s];
         const size_t n = (t1 < len ? t1 : len) - t0;
         const size_t first = reverse ? layout->seq_start[s] + len - t0 - n : layout->seq_start[s] + t0;
-        elmo_gemm(pool, n, H4, P, x + first * P, P, &w->w_x, w->b, xg + r * chunk * H4, H4, 0);
+        size_t j0, j1;
+        elmo_team_columns(team, member, n, H4, P, &j0, &j1);
+        elmo_gemm_columns(n, j0, j1, P, x + first * P, P, &w->w_x, w->b, xg + r * chunk * H4, H4, 0);
     }
 }
 
-void elmo_lstm_run(elmo_thread_pool *pool, const elmo_lstm_weights *w, const elmo_lstm_dims *dims,
+void elmo_lstm_run(elmo_team *team, int32_t member, const elmo_lstm_weights *w, const elmo_lstm_dims *dims,
                    const elmo_batch_layout *layout, int reverse, int skip, const float *x, float *y,
                    const elmo_lstm_buffers *buf) {
     const size_t H4 = 4 * dims->H, P = dims->P;
@@ -83,36 +118,40 @@ void elmo_lstm_run(elmo_thread_pool *pool, const elmo_lstm_weights *w, const elm
      * when xg holds them, else for chunks of steps that fit. */
     const int whole = layout->n_positions <= buf->xg_rows;
     const size_t chunk = whole ? n_steps : buf->xg_rows / layout->n_seqs;
-    if (whole) elmo_gemm(pool, layout->n_positions, H4, P, x, P, &w->w_x, w->b, buf->xg, H4, 0);
+    if (whole) {
+        size_t j0, j1;
+        elmo_team_columns(team, member, layout->n_positions, H4, P, &j0, &j1);
+        elmo_gemm_columns(layout->n_positions, j0, j1, P, x, P, &w->w_x, w->b, buf->xg, H4, 0);
+        elmo_team_barrier(team);
+    }
 
     /* Longest first, so the rows still running at step t are a prefix. */
     size_t active = layout->n_seqs;
     for (size_t t0 = 0; t0 < n_steps; t0 += chunk) {
         const size_t t1 = n_steps - t0 < chunk ? n_steps : t0 + chunk;
         while (active > 0 && (size_t)layout->seq_len[layout->order[active - 1]] <= t0) active--;
-        if (!whole) chunk_input_products(pool, w, H4, P, layout, reverse, x, t0, t1, chunk, active, buf->xg);
+        if (!whole) {
+            chunk_input_products(team, member, w, H4, P, layout, reverse, x, t0, t1, chunk, active, buf->xg);
+            elmo_team_barrier(team);
+        }
         for (size_t t = t0; t < t1; t++) {
             while (active > 0 && (size_t)layout->seq_len[layout->order[active - 1]] <= t) active--;
-            for (size_t r = 0; r < active; r++) {
-                const int32_t s = layout->order[r];
-                const size_t len = (size_t)layout->seq_len[s];
-                const size_t n = (t1 < len ? t1 : len) - t0; /* this row's steps in the chunk */
-                const size_t row = whole ? step_position(layout, s, t, reverse)
-                                         : r * chunk + (reverse ? n - 1 - (t - t0) : t - t0);
-                memcpy(buf->gates + r * H4, buf->xg + row * H4, H4 * sizeof(float));
-            }
-            elmo_lstm_step(pool, w, dims, active, buf->gates, buf->h, buf->c, buf->m);
+            const step_rows sr = {layout, whole, reverse, t, t0, t1, chunk};
+            team_step(team, member, w, dims, active, buf->xg, &sr, buf->gates, buf->h, buf->c, buf->m);
+            size_t j0, j1; /* the member's columns of h, as team_step projected them */
+            elmo_team_columns(team, member, active, P, dims->H, &j0, &j1);
             for (size_t r = 0; r < active; r++) {
                 const size_t pos = step_position(layout, layout->order[r], t, reverse);
                 const float *h_row = buf->h + r * P;
                 float *y_row = y + pos * P;
                 if (skip) {
                     const float *x_row = x + pos * P;
-                    for (size_t i = 0; i < P; i++) y_row[i] = h_row[i] + x_row[i];
+                    for (size_t i = j0; i < j1; i++) y_row[i] = h_row[i] + x_row[i];
                 } else {
-                    memcpy(y_row, h_row, P * sizeof(float));
+                    memcpy(y_row + j0, h_row + j0, (j1 - j0) * sizeof(float));
                 }
             }
+            elmo_team_barrier(team);
         }
     }
 }

@@ -25,8 +25,8 @@ typedef struct elmo_lstm_dims {
  *   h (rows, P): h_{t-1} on entry, h_t on return.  c (rows, H): updated in place.
  *   m (rows, H): scratch.
  */
-void elmo_lstm_step(elmo_thread_pool *pool, const elmo_lstm_weights *w, const elmo_lstm_dims *dims,
-                    size_t rows, float *gates, float *h, float *c, float *m);
+void elmo_lstm_step(const elmo_lstm_weights *w, const elmo_lstm_dims *dims, size_t rows, float *gates, float *h,
+                    float *c, float *m);
 
 /* Where the sequences of a batch lie: positions are sequence-major. */
 typedef struct elmo_batch_layout {
@@ -56,8 +56,10 @@ typedef struct elmo_lstm_buffers {
  * When xg has fewer rows than the batch has positions, the input products
  * are made for a chunk of steps at a time (xg_rows / n_seqs steps of every
  * row), so long sequences need bounded memory; the results are the same bits.
+ * Every member of team calls it with the same arguments (thread_pool.h,
+ * "A team") and does its share; the results do not depend on the team's size.
  */
-void elmo_lstm_run(elmo_thread_pool *pool, const elmo_lstm_weights *w, const elmo_lstm_dims *dims,
+void elmo_lstm_run(elmo_team *team, int32_t member, const elmo_lstm_weights *w, const elmo_lstm_dims *dims,
                    const elmo_batch_layout *layout, int reverse, int skip, const float *x, float *y,
                    const elmo_lstm_buffers *buf);
 

@@ -128,6 +128,34 @@ void elmo_parallel_for(elmo_thread_pool *pool, size_t n, size_t min_parallel, el
     elmo_thread_pool_run(pool, range_task, &job);
 }
 
+/* Columns go out in blocks of 32, the widest tile: a block starting on a
+ * panel boundary is itself a packed matrix. */
+#define GEMM_COLUMN_BLOCK 32
+/* Below this many multiply-adds a job costs more than it saves. */
+#define GEMM_PARALLEL_MIN (1u << 16)
+
+static int gemm_worth_sharing(size_t m, size_t n, size_t k) {
+    return n > GEMM_COLUMN_BLOCK && m * n * k >= GEMM_PARALLEL_MIN;
+}
+
+/* [begin, end) of thread t's columns among n_threads. */
+static void column_share(size_t n, int32_t thread, int32_t n_threads, size_t *begin, size_t *end) {
+    size_t first, last;
+    elmo_thread_share((n + GEMM_COLUMN_BLOCK - 1) / GEMM_COLUMN_BLOCK, thread, n_threads, &first, &last);
+    *begin = first * GEMM_COLUMN_BLOCK;
+    *end = last * GEMM_COLUMN_BLOCK < n ? last * GEMM_COLUMN_BLOCK : n;
+    if (*begin > *end) *begin = *end;
+}
+
+void elmo_gemm_columns(size_t m, size_t j0, size_t j1, size_t k, const float *a, size_t lda, const elmo_weight *w,
+                       const float *bias, float *c, size_t ldc, int accumulate) {
+    if (j0 >= j1) return;
+    /* Columns j0.. of a packed weight start j0 * k elements in, and their scales at j0. */
+    const size_t element = w->type == ELMO_WEIGHT_I8 ? 1 : sizeof(float);
+    const elmo_weight slice = {w->type, (const char *)w->data + j0 * k * element, w->scale ? w->scale + j0 : NULL};
+    elmo_weight_gemm(m, j1 - j0, k, a, lda, &slice, bias ? bias + j0 : NULL, c + j0, ldc, accumulate);
+}
+
 typedef struct gemm_job {
     size_t m, n, k, lda, ldc;
     const float *a;
@@ -137,33 +165,60 @@ typedef struct gemm_job {
     int accumulate;
 } gemm_job;
 
-/* Columns go out in blocks of 32, the widest tile: a block starting on a
- * panel boundary is itself a packed matrix. */
-#define GEMM_COLUMN_BLOCK 32
-/* Below this many multiply-adds a job costs more than it saves. */
-#define GEMM_PARALLEL_MIN (1u << 16)
-
 static void gemm_task(void *arg, int32_t thread, int32_t n_threads) {
     const gemm_job *g = arg;
-    size_t first, last;
-    elmo_thread_share((g->n + GEMM_COLUMN_BLOCK - 1) / GEMM_COLUMN_BLOCK, thread, n_threads, &first, &last);
-    const size_t j0 = first * GEMM_COLUMN_BLOCK;
-    const size_t j1 = last * GEMM_COLUMN_BLOCK < g->n ? last * GEMM_COLUMN_BLOCK : g->n;
-    if (j0 >= j1) return;
-    /* Columns j0.. of a packed weight start j0 * k elements in, and their scales at j0. */
-    const size_t element = g->w->type == ELMO_WEIGHT_I8 ? 1 : sizeof(float);
-    const elmo_weight slice = {g->w->type, (const char *)g->w->data + j0 * g->k * element,
-                               g->w->scale ? g->w->scale + j0 : NULL};
-    elmo_weight_gemm(g->m, j1 - j0, g->k, g->a, g->lda, &slice, g->bias ? g->bias + j0 : NULL, g->c + j0, g->ldc,
-                     g->accumulate);
+    size_t j0, j1;
+    column_share(g->n, thread, n_threads, &j0, &j1);
+    elmo_gemm_columns(g->m, j0, j1, g->k, g->a, g->lda, g->w, g->bias, g->c, g->ldc, g->accumulate);
 }
 
 void elmo_gemm(elmo_thread_pool *pool, size_t m, size_t n, size_t k, const float *a, size_t lda,
                const elmo_weight *w, const float *bias, float *c, size_t ldc, int accumulate) {
-    if (elmo_thread_pool_size(pool) == 1 || n <= GEMM_COLUMN_BLOCK || m * n * k < GEMM_PARALLEL_MIN) {
+    if (elmo_thread_pool_size(pool) == 1 || !gemm_worth_sharing(m, n, k)) {
         elmo_weight_gemm(m, n, k, a, lda, w, bias, c, ldc, accumulate);
         return;
     }
     gemm_job job = {m, n, k, lda, ldc, a, w, bias, c, accumulate};
     elmo_thread_pool_run(pool, gemm_task, &job);
+}
+
+void elmo_team_init(elmo_team *team, int32_t size) {
+    team->size = size;
+    atomic_init(&team->arrived, 0);
+    atomic_init(&team->round, 0);
+}
+
+void elmo_team_barrier(elmo_team *team) {
+    if (team->size == 1) return;
+    const int32_t round = atomic_load(&team->round);
+    if (atomic_fetch_add(&team->arrived, 1) == team->size - 1) {
+        atomic_store(&team->arrived, 0); /* before the round moves: the next barrier may start at once */
+        atomic_fetch_add(&team->round, 1);
+        return;
+    }
+    while (atomic_load(&team->round) == round) {
+#if !defined(__wasm__)
+        sched_yield(); /* native tests may run more threads than cores */
+#endif
+    }
+}
+
+void elmo_team_share(const elmo_team *team, int32_t member, size_t n, size_t min_parallel, size_t *begin,
+                     size_t *end) {
+    if (n < min_parallel) {
+        *begin = 0;
+        *end = member == 0 ? n : 0;
+        return;
+    }
+    elmo_thread_share(n, member, team->size, begin, end);
+}
+
+void elmo_team_columns(const elmo_team *team, int32_t member, size_t m, size_t n, size_t k, size_t *begin,
+                       size_t *end) {
+    if (team->size == 1 || !gemm_worth_sharing(m, n, k)) {
+        *begin = 0;
+        *end = member == 0 ? n : 0;
+        return;
+    }
+    column_share(n, member, team->size, begin, end);
 }

@@ -11,6 +11,7 @@
 #ifndef ELMO_THREAD_POOL_H
 #define ELMO_THREAD_POOL_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,5 +42,38 @@ void elmo_parallel_for(elmo_thread_pool *pool, size_t n, size_t min_parallel, el
  * the pool. */
 void elmo_gemm(elmo_thread_pool *pool, size_t m, size_t n, size_t k, const float *a, size_t lda,
                const elmo_weight *w, const float *bias, float *c, size_t ldc, int accumulate);
+
+/*
+ * A team: threads of one job that run the same code (SPMD), each member on
+ * its share, and meet at barriers. The two directions of a biLSTM layer are
+ * independent, so two teams run them side by side with no sync between
+ * them, and each member keeps only its direction's weights in its cache. A
+ * team of one never waits. Members spin at a barrier (a browser's main
+ * thread may be member 0 and must not block).
+ */
+typedef struct elmo_team {
+    int32_t size;
+    _Atomic int32_t arrived;
+    _Atomic int32_t round;
+} elmo_team;
+
+void elmo_team_init(elmo_team *team, int32_t size);
+
+/* Returns when every member of team has called it. */
+void elmo_team_barrier(elmo_team *team);
+
+/* [begin, end) of member's share of n units: an equal part each, or all of
+ * them for member 0 when n < min_parallel. */
+void elmo_team_share(const elmo_team *team, int32_t member, size_t n, size_t min_parallel, size_t *begin,
+                     size_t *end);
+
+/* Columns [begin, end) of an m×n×k product that member computes (blocks of
+ * 32 columns, or all of them for member 0 when too small to share). */
+void elmo_team_columns(const elmo_team *team, int32_t member, size_t m, size_t n, size_t k, size_t *begin,
+                       size_t *end);
+
+/* elmo_weight_gemm for columns [j0, j1) only, j0 a multiple of 32. */
+void elmo_gemm_columns(size_t m, size_t j0, size_t j1, size_t k, const float *a, size_t lda, const elmo_weight *w,
+                       const float *bias, float *c, size_t ldc, int accumulate);
 
 #endif /* ELMO_THREAD_POOL_H */

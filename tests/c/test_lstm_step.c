@@ -44,7 +44,7 @@ static void step_case(const char *label, float cell_clip, float proj_clip, const
         c[r * 2] = 0.3f;
         c[r * 2 + 1] = 2.9f;
     }
-    elmo_lstm_step(NULL, &w, &dims, rows, gates, h, c, m);
+    elmo_lstm_step(&w, &dims, rows, gates, h, c, m);
     for (size_t r = 0; r < rows; r++) {
         CHECK(near(c[r * 2], want_c[0]) && near(c[r * 2 + 1], want_c[1]), "%s row %zu: c = [%.9f, %.9f]",
               label, r, c[r * 2], c[r * 2 + 1]);

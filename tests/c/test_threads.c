@@ -1,7 +1,9 @@
 /*
- * test_threads.c — the thread pool: products shared among 3 threads give the
- * same bits as one thread (elmo_gemm, and a whole forward pass of stateless
- * and stateful batches), and the helpers return after elmo_thread_pool_stop().
+ * test_threads.c — the thread pool: products shared among 2, 3 and 4
+ * threads give the same bits as one thread (elmo_gemm, and whole forward
+ * passes of stateless and stateful batches, whole and in workspace-bounded
+ * chunks: two teams of one, one team of three, two teams of two), and the
+ * helpers return after elmo_thread_pool_stop().
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -13,7 +15,7 @@
 #include "test_util.h"
 #include "thread_pool.h"
 
-enum { N_THREADS = 3 };
+enum { MAX_TEST_THREADS = 4 };
 
 typedef struct helper {
     elmo_thread_pool *pool;
@@ -27,7 +29,7 @@ static void *helper_main(void *arg) {
     return NULL;
 }
 
-static void test_gemm(elmo_thread_pool *pool) {
+static void test_gemm(elmo_thread_pool *pool, int32_t n_threads) {
     /* n not a multiple of the 32-column blocks, m with a partial 4-row block. */
     const size_t m = 6, n = 203, k = 97;
     uint32_t rng = 99;
@@ -42,12 +44,12 @@ static void test_gemm(elmo_thread_pool *pool) {
     const elmo_weight w = {ELMO_WEIGHT_F32, packed, NULL};
     elmo_gemm(pool, m, n, k, a, k, &w, bias, many, n, 0);
     CHECK(memcmp(one, many, m * n * sizeof(float)) == 0, "elmo_gemm on %d threads differs from one thread",
-          N_THREADS);
+          (int)n_threads);
     free(a), free(b), free(packed), free(bias), free(one), free(many);
 }
 
 /* Embeds the same batches with ctx_one (no pool) and ctx_many (the pool). */
-static void test_forward(elmo_thread_pool *pool) {
+static void test_forward(elmo_thread_pool *pool, int32_t n_threads, size_t workspace_limit) {
     test_model_spec spec = {.char_dim = 4, .n_characters = 262, .max_chars = 20, .n_filters = 3,
                             .filter_width = {1, 2, 3}, .filter_count = {40, 50, 70}, .n_highway = 1,
                             .activation = "relu", .lstm_dim = 96, .proj_dim = 40, .n_layers = 2,
@@ -59,6 +61,7 @@ static void test_forward(elmo_thread_pool *pool) {
     if (!model) return;
     elmo_context *ctx_one = elmo_context_create(model), *ctx_many = elmo_context_create(model);
     CHECK(elmo_context_set_thread_pool(ctx_many, pool) == ELMO_STATUS_OK, "set pool");
+    CHECK(elmo_context_set_workspace_limit(ctx_many, workspace_limit) == ELMO_STATUS_OK, "set workspace limit");
 
     const char *text = "the bank of the river was steep and the bank on the corner closed early today";
     uint8_t bytes[256];
@@ -75,9 +78,11 @@ static void test_forward(elmo_thread_pool *pool) {
         const size_t n_out = elmo_output_floats(model, lengths, 3, flags);
         float *one = malloc(n_out * sizeof(float)), *many = malloc(n_out * sizeof(float));
         CHECK(elmo_embed(ctx_one, bytes, offsets, lengths, 3, flags, one, n_out) == ELMO_STATUS_OK, "one thread");
-        CHECK(elmo_embed(ctx_many, bytes, offsets, lengths, 3, flags, many, n_out) == ELMO_STATUS_OK, "%d threads: %s",
-              N_THREADS, elmo_context_last_error(ctx_many));
-        CHECK(memcmp(one, many, n_out * sizeof(float)) == 0, "call %d: %d threads differ from one", call, N_THREADS);
+        CHECK(elmo_embed(ctx_many, bytes, offsets, lengths, 3, flags, many, n_out) == ELMO_STATUS_OK,
+              "%d threads, workspace limit %zu: %s", (int)n_threads, workspace_limit,
+              elmo_context_last_error(ctx_many));
+        CHECK(memcmp(one, many, n_out * sizeof(float)) == 0, "call %d: %d threads (workspace limit %zu) differ from one",
+              call, (int)n_threads, workspace_limit);
         free(one), free(many);
     }
     elmo_context_free(ctx_one);
@@ -86,28 +91,38 @@ static void test_forward(elmo_thread_pool *pool) {
     test_model_free(&tm);
 }
 
-int main(void) {
-    CHECK(elmo_thread_pool_create(0) == NULL && elmo_thread_pool_create(ELMO_MAX_THREADS + 1) == NULL,
-          "thread counts outside 1..ELMO_MAX_THREADS are refused");
-    CHECK(elmo_thread_pool_work(NULL, 1) == ELMO_STATUS_INVALID_ARGUMENT, "work on no pool");
-    elmo_thread_pool *pool = elmo_thread_pool_create(N_THREADS);
-    CHECK(pool != NULL, "pool");
+/* Workspace limits: none (the whole batch at once), and one that makes the
+ * input products go in chunks of steps (the whole batch needs about twice that). */
+static const size_t WORKSPACE_LIMITS[] = {0, 80 * 1024};
+
+static void test_pool(int32_t n_threads) {
+    elmo_thread_pool *pool = elmo_thread_pool_create(n_threads);
+    CHECK(pool != NULL, "pool of %d", (int)n_threads);
+    if (!pool) return;
     CHECK(elmo_thread_pool_work(pool, 0) == ELMO_STATUS_INVALID_ARGUMENT &&
-              elmo_thread_pool_work(pool, N_THREADS) == ELMO_STATUS_INVALID_ARGUMENT,
+              elmo_thread_pool_work(pool, n_threads) == ELMO_STATUS_INVALID_ARGUMENT,
           "thread 0 and indices past the pool do not serve");
-    pthread_t threads[N_THREADS];
-    helper helpers[N_THREADS];
-    for (int32_t i = 1; i < N_THREADS; i++) {
+    pthread_t threads[MAX_TEST_THREADS];
+    helper helpers[MAX_TEST_THREADS];
+    for (int32_t i = 1; i < n_threads; i++) {
         helpers[i] = (helper){pool, i, -100};
         pthread_create(&threads[i], NULL, helper_main, &helpers[i]);
     }
-    test_gemm(pool);
-    test_forward(pool);
+    test_gemm(pool, n_threads);
+    for (size_t i = 0; i < sizeof WORKSPACE_LIMITS / sizeof WORKSPACE_LIMITS[0]; i++)
+        test_forward(pool, n_threads, WORKSPACE_LIMITS[i]);
     elmo_thread_pool_stop(pool);
-    for (int32_t i = 1; i < N_THREADS; i++) {
+    for (int32_t i = 1; i < n_threads; i++) {
         pthread_join(threads[i], NULL);
         CHECK(helpers[i].status == ELMO_STATUS_OK, "helper %d returned %d", (int)i, (int)helpers[i].status);
     }
     elmo_thread_pool_free(pool);
+}
+
+int main(void) {
+    CHECK(elmo_thread_pool_create(0) == NULL && elmo_thread_pool_create(ELMO_MAX_THREADS + 1) == NULL,
+          "thread counts outside 1..ELMO_MAX_THREADS are refused");
+    CHECK(elmo_thread_pool_work(NULL, 1) == ELMO_STATUS_INVALID_ARGUMENT, "work on no pool");
+    for (int32_t n = 2; n <= MAX_TEST_THREADS; n++) test_pool(n);
     return test_report("test_threads");
 }
