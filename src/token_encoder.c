@@ -60,24 +60,20 @@ static size_t live_positions(const int32_t *ids, size_t max_chars) {
  * depend on the other rows), so the max takes that value once. For a
  * 5-letter word that is 7 windows of ~45.
  */
-typedef struct char_cnn_job {
+typedef struct encode_job {
     const elmo_hparams *hp;
     const elmo_weights *w;
     const float *pad_conv;
     const int32_t *char_ids;
     size_t n_tokens;
-    float *chars, *conv, *features;
-} char_cnn_job;
+    float *chars, *conv, *features, *highway, *tok;
+} encode_job;
 
-static void char_cnn_task(void *arg, int32_t thread, int32_t n_threads) {
-    const char_cnn_job *job = arg;
+static void char_cnn(const encode_job *job, size_t first, size_t last, float *conv) {
     const elmo_hparams *hp = job->hp;
     const elmo_weights *w = job->w;
     const size_t d = (size_t)hp->char_dim, max_chars = (size_t)hp->max_chars;
     const size_t F = (size_t)hp->n_cnn_features;
-    float *conv = job->conv + (size_t)thread * conv_floats(hp);
-    size_t first, last;
-    elmo_thread_share(job->n_tokens, thread, n_threads, &first, &last);
     for (size_t t = first; t < last; t++)
         for (size_t q = 0; q < max_chars; q++)
             memcpy(job->chars + (t * max_chars + q) * d,
@@ -135,17 +131,57 @@ static void highway_layer(elmo_thread_pool *pool, const elmo_highway_weights *hw
     elmo_parallel_for(pool, n_tokens * F, MIX_PARALLEL_MIN, highway_mix, &job);
 }
 
+/* The highway layers and the projection of tokens [first, last), their
+ * products shared among the threads of pool (none: this thread alone). */
+static void highway_and_projection(const encode_job *job, elmo_thread_pool *pool, size_t first, size_t last) {
+    const elmo_hparams *hp = job->hp;
+    const elmo_weights *w = job->w;
+    const size_t F = (size_t)hp->n_cnn_features, P = (size_t)hp->proj_dim, n = last - first;
+    float *features = job->features + first * F;
+    for (int32_t k = 0; k < hp->n_highway; k++)
+        highway_layer(pool, &w->highway[k], n, F, features, job->highway + first * F,
+                      job->highway + (job->n_tokens + first) * F);
+    if (w->proj_w.data)
+        elmo_gemm(pool, n, P, F, features, F, &w->proj_w, w->proj_b, job->tok + first * P, P, 0);
+    else
+        memcpy(job->tok + first * P, features, n * F * sizeof(float)); /* identity: F == P */
+}
+
+static void char_cnn_task(void *arg, int32_t thread, int32_t n_threads) {
+    const encode_job *job = arg;
+    size_t first, last;
+    elmo_thread_share(job->n_tokens, thread, n_threads, &first, &last);
+    char_cnn(job, first, last, job->conv + (size_t)thread * conv_floats(job->hp));
+}
+
+static void encode_task(void *arg, int32_t thread, int32_t n_threads) {
+    const encode_job *job = arg;
+    size_t first, last;
+    elmo_thread_share(job->n_tokens, thread, n_threads, &first, &last);
+    char_cnn(job, first, last, job->conv + (size_t)thread * conv_floats(job->hp));
+    highway_and_projection(job, NULL, first, last);
+}
+
+/*
+ * Threads share the tokens: with enough of them, each thread encodes its
+ * own from char ids to token vector, one job with no sync (sharing each
+ * product's columns instead joins the threads seven times and leaves the
+ * max-pooling to one of them). With few tokens, the products' columns are
+ * shared instead, so that each thread streams only its part of the
+ * weights. A token's vector does not depend on the tokens encoded with it
+ * or on the threads, so both give the same bits.
+ */
+#define TOKENS_PER_THREAD_MIN 32
+
 void elmo_encode_tokens(const elmo_hparams *hp, const elmo_weights *w, elmo_thread_pool *pool,
                         const float *pad_conv, const int32_t *char_ids, size_t n_tokens, float *scratch,
                         float *features, float *highway, float *tok) {
-    const size_t F = (size_t)hp->n_cnn_features, P = (size_t)hp->proj_dim;
-    char_cnn_job job = {hp, w, pad_conv, char_ids, n_tokens, scratch,
-                        scratch + n_tokens * (size_t)hp->max_chars * (size_t)hp->char_dim, features};
+    encode_job job = {hp, w, pad_conv, char_ids, n_tokens, scratch,
+                      scratch + n_tokens * (size_t)hp->max_chars * (size_t)hp->char_dim, features, highway, tok};
+    if (n_tokens >= TOKENS_PER_THREAD_MIN * (size_t)elmo_thread_pool_size(pool)) {
+        elmo_thread_pool_run(pool, encode_task, &job);
+        return;
+    }
     elmo_thread_pool_run(pool, char_cnn_task, &job);
-    for (int32_t k = 0; k < hp->n_highway; k++)
-        highway_layer(pool, &w->highway[k], n_tokens, F, features, highway, highway + n_tokens * F);
-    if (w->proj_w.data)
-        elmo_gemm(pool, n_tokens, P, F, features, F, &w->proj_w, w->proj_b, tok, P, 0);
-    else
-        memcpy(tok, features, n_tokens * F * sizeof(float)); /* identity: F == P */
+    highway_and_projection(&job, pool, 0, n_tokens);
 }

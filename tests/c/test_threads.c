@@ -6,6 +6,7 @@
  * helpers return after elmo_thread_pool_stop().
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,8 +49,10 @@ static void test_gemm(elmo_thread_pool *pool, int32_t n_threads) {
     free(a), free(b), free(packed), free(bias), free(one), free(many);
 }
 
-/* Embeds the same batches with ctx_one (no pool) and ctx_many (the pool). */
-static void test_forward(elmo_thread_pool *pool, int32_t n_threads, size_t workspace_limit) {
+/* Embeds the same batches with ctx_one (no pool) and ctx_many (the pool): a
+ * sentence of text, then n_generated distinct words ("w0 w1 ..."), so that
+ * the token encoder shares out the products of few tokens or the tokens of many. */
+static void test_forward(elmo_thread_pool *pool, int32_t n_threads, size_t workspace_limit, size_t n_generated) {
     test_model_spec spec = {.char_dim = 4, .n_characters = 262, .max_chars = 20, .n_filters = 3,
                             .filter_width = {1, 2, 3}, .filter_count = {40, 50, 70}, .n_highway = 1,
                             .activation = "relu", .lstm_dim = 96, .proj_dim = 40, .n_layers = 2,
@@ -64,12 +67,16 @@ static void test_forward(elmo_thread_pool *pool, int32_t n_threads, size_t works
     CHECK(elmo_context_set_workspace_limit(ctx_many, workspace_limit) == ELMO_STATUS_OK, "set workspace limit");
 
     const char *text = "the bank of the river was steep and the bank on the corner closed early today";
-    uint8_t bytes[256];
-    uint32_t offsets[64] = {0};
+    uint8_t bytes[2048];
+    uint32_t offsets[256] = {0};
     size_t n_tokens = 0, len = 0;
     for (const char *p = text; *p;) {
         while (*p == ' ') p++;
         while (*p && *p != ' ') bytes[len++] = (uint8_t)*p++;
+        offsets[++n_tokens] = (uint32_t)len;
+    }
+    for (size_t i = 0; i < n_generated && n_tokens + 1 < 256 && len + 8 < sizeof bytes; i++) {
+        len += (size_t)snprintf((char *)bytes + len, sizeof bytes - len, "w%zu", i);
         offsets[++n_tokens] = (uint32_t)len;
     }
     const int32_t lengths[3] = {5, 0, (int32_t)n_tokens - 5};
@@ -94,6 +101,8 @@ static void test_forward(elmo_thread_pool *pool, int32_t n_threads, size_t works
 /* Workspace limits: none (the whole batch at once), and one that makes the
  * input products go in chunks of steps (the whole batch needs about twice that). */
 static const size_t WORKSPACE_LIMITS[] = {0, 80 * 1024};
+/* More distinct words than 32 per thread: each thread encodes its own tokens. */
+enum { MANY_WORDS = 200 };
 
 static void test_pool(int32_t n_threads) {
     elmo_thread_pool *pool = elmo_thread_pool_create(n_threads);
@@ -110,7 +119,8 @@ static void test_pool(int32_t n_threads) {
     }
     test_gemm(pool, n_threads);
     for (size_t i = 0; i < sizeof WORKSPACE_LIMITS / sizeof WORKSPACE_LIMITS[0]; i++)
-        test_forward(pool, n_threads, WORKSPACE_LIMITS[i]);
+        test_forward(pool, n_threads, WORKSPACE_LIMITS[i], 0);
+    test_forward(pool, n_threads, 0, MANY_WORDS);
     elmo_thread_pool_stop(pool);
     for (int32_t i = 1; i < n_threads; i++) {
         pthread_join(threads[i], NULL);
