@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-static float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
+#include "kernels/activations.h"
 
 static float clip(float x, float bound) { return x > bound ? bound : (x < -bound ? -bound : x); }
 
@@ -20,18 +20,7 @@ typedef struct cell_job {
  * thread for small LSTMs, so the threads share them by units too. */
 static void cell_update(void *arg, size_t u0, size_t u1) {
     const cell_job *job = arg;
-    const size_t H = job->dims->H;
-    for (size_t r = 0; r < job->rows; r++) {
-        const float *g = job->gates + r * 4 * H;
-        float *c_row = job->c + r * H, *m_row = job->m + r * H;
-        for (size_t u = u0; u < u1; u++) {
-            const float i = g[u], j = g[H + u], f = g[2 * H + u], o = g[3 * H + u];
-            float cell = sigmoid(f + 1.0f) * c_row[u] + sigmoid(i) * tanhf(j);
-            cell = clip(cell, job->dims->cell_clip);
-            c_row[u] = cell;
-            m_row[u] = sigmoid(o) * tanhf(cell);
-        }
-    }
+    elmo_f32_lstm_cell(job->rows, job->dims->H, u0, u1, job->gates, job->c, job->m, job->dims->cell_clip);
 }
 
 /* Below this many units, sharing the cell update costs more than it saves. */
