@@ -4,26 +4,9 @@
 #include <math.h>
 #include <string.h>
 
-static float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
+#include "kernels/activations.h"
 
 static float clip(float x, float bound) { return x > bound ? bound : (x < -bound ? -bound : x); }
-
-/* The cell update of units [u0, u1) of every row: gates → c (in place) and m. */
-static void cell_update(const elmo_lstm_dims *dims, size_t rows, const float *gates, float *c, float *m, size_t u0,
-                        size_t u1) {
-    const size_t H = dims->H;
-    for (size_t r = 0; r < rows; r++) {
-        const float *g = gates + r * 4 * H;
-        float *c_row = c + r * H, *m_row = m + r * H;
-        for (size_t u = u0; u < u1; u++) {
-            const float i = g[u], j = g[H + u], f = g[2 * H + u], o = g[3 * H + u];
-            float cell = sigmoid(f + 1.0f) * c_row[u] + sigmoid(i) * tanhf(j);
-            cell = clip(cell, dims->cell_clip);
-            c_row[u] = cell;
-            m_row[u] = sigmoid(o) * tanhf(cell);
-        }
-    }
-}
 
 /* Below this many units, sharing the cell update costs more than it saves
  * (the transcendentals cost as much as a product for small LSTMs). */
@@ -70,7 +53,7 @@ static void team_step(elmo_team *team, int32_t member, const elmo_lstm_weights *
     elmo_team_barrier(team);
     size_t u0, u1;
     elmo_team_share(team, member, H, CELL_PARALLEL_MIN, &u0, &u1);
-    cell_update(dims, rows, gates, c, m, u0, u1);
+    elmo_f32_lstm_cell(rows, H, u0, u1, gates, c, m, dims->cell_clip);
     elmo_team_barrier(team);
     elmo_team_columns(team, member, rows, P, H, &j0, &j1);
     elmo_gemm_columns(rows, j0, j1, H, m, H, &w->w_proj, NULL, h, P, 0);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "char_ids.h"
+#include "kernels/activations.h"
 #include "kernels/gemm.h"
 
 static int32_t widest_filter(const elmo_hparams *hp) {
@@ -102,8 +103,6 @@ static void char_cnn(const encode_job *job, size_t first, size_t last, float *co
     }
 }
 
-static float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
-
 typedef struct highway_mix_job {
     float *x;
     const float *carry, *transform;
@@ -112,11 +111,7 @@ typedef struct highway_mix_job {
 /* Elements [begin, end) of y = g * relu(t) + (1 - g) * x, in place on x. */
 static void highway_mix(void *arg, size_t begin, size_t end) {
     const highway_mix_job *job = arg;
-    for (size_t i = begin; i < end; i++) {
-        const float g = sigmoid(job->carry[i]);
-        const float t = job->transform[i] > 0.0f ? job->transform[i] : 0.0f;
-        job->x[i] = g * t + (1.0f - g) * job->x[i];
-    }
+    elmo_f32_highway_mix(end - begin, job->carry + begin, job->transform + begin, job->x + begin);
 }
 
 /* Below this many elements, sharing the mix costs more than it saves. */

@@ -40,11 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(__wasm_simd128__) || defined(ELMO_NATIVE_SIMD)
-#define ELMO_HAVE_WASMSIMD 1
-#else
-#define ELMO_HAVE_WASMSIMD 0
-#endif
+#include "isa.h"
 
 #define ELMO_PANEL_WIDTH 8
 
