@@ -234,11 +234,16 @@ static void carve_floats(const elmo_hparams *hp, size_t T, size_t S, int32_t n_t
     if (sets == 1) rs->lstm[1] = rs->lstm[0];
 }
 
+/* Elements of the int32 arena: char ids of a chunk, source, miss_pos, miss_token, miss_entry, order, seq_len. */
+static size_t run_ints(const elmo_hparams *hp, size_t T, size_t S, const elmo_run_state *rs) {
+    return add_sat(mul_sat(rs->encode_chunk, (size_t)hp->max_chars), add_sat(mul_sat(T, 4), 2 * S));
+}
+
 /* Bytes of the three arenas for a batch with the chunk sizes in rs (SIZE_MAX: too large). */
 static size_t run_state_bytes(const elmo_hparams *hp, size_t T, size_t S, int32_t n_threads, elmo_run_state *rs) {
     carver count = {NULL, 0};
     carve_floats(hp, T, S, n_threads, rs, &count);
-    const size_t n_ints = add_sat(mul_sat(rs->encode_chunk, (size_t)hp->max_chars), add_sat(mul_sat(T, 4), 2 * S));
+    const size_t n_ints = run_ints(hp, T, S, rs);
     const size_t bytes = add_sat(add_sat(mul_sat(count.used, sizeof(float)), mul_sat(n_ints, sizeof(int32_t))),
                                  mul_sat(2 * S, sizeof(size_t)));
     return count.used == SIZE_MAX ? SIZE_MAX : bytes;
@@ -290,7 +295,7 @@ static elmo_status prepare_run_state(elmo_context *ctx, size_t T, size_t S, int 
     if (st) return st;
     carver count = {NULL, 0};
     carve_floats(hp, T, S, n_threads, rs, &count);
-    const size_t n_ints = rs->encode_chunk * (size_t)hp->max_chars + 4 * T + 2 * S;
+    const size_t n_ints = run_ints(hp, T, S, rs);
     const size_t n_sizes = 2 * S;
 
     if (!reserve((void **)&rs->floats, &rs->floats_cap, count.used, sizeof(float)) ||
@@ -360,9 +365,9 @@ static elmo_status validate_batch(elmo_context *ctx, const uint8_t *token_bytes,
                                  (int)s, (int)i);
         }
     }
-    const size_t needed = elmo_output_floats(ctx->model, sentence_lengths, n_sentences, flags);
-    if (needed == 0 && (tokens > 0 || ((flags & ELMO_EMBED_KEEP_BOUNDARIES) && n_sentences > 0)))
-        return set_error(ctx, ELMO_STATUS_INVALID_ARGUMENT, "batch too large for the output size");
+    const size_t rows = add_sat(tokens, (flags & ELMO_EMBED_KEEP_BOUNDARIES) ? 2 * (size_t)n_sentences : 0);
+    const size_t needed = mul_sat(rows, floats_per_token_output(&ctx->model->hp));
+    if (needed == SIZE_MAX) return set_error(ctx, ELMO_STATUS_INVALID_ARGUMENT, "batch too large for the output size");
     if (out_floats < needed)
         return set_error(ctx, ELMO_STATUS_INVALID_ARGUMENT,
                          "out has %zu floats but the batch needs %zu", out_floats, needed);
