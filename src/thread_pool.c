@@ -151,7 +151,7 @@ static void gemm_task(void *arg, int32_t thread, int32_t n_threads) {
     const size_t j1 = last * GEMM_COLUMN_BLOCK < g->n ? last * GEMM_COLUMN_BLOCK : g->n;
     if (j0 >= j1) return;
     /* Columns j0.. of a packed weight start j0 * k elements in, and their scales at j0. */
-    const size_t element = g->w->type == ELMO_WEIGHT_I8 ? 1 : sizeof(float);
+    const size_t element = g->w->type == ELMO_WEIGHT_I8 ? 1 : g->w->type == ELMO_WEIGHT_F16 ? 2 : sizeof(float);
     const elmo_weight slice = {g->w->type, (const char *)g->w->data + j0 * g->k * element,
                                g->w->scale ? g->w->scale + j0 : NULL};
     elmo_weight_gemm(g->m, j1 - j0, g->k, g->a, g->lda, &slice, g->bias ? g->bias + j0 : NULL, g->c + j0, g->ldc,

@@ -1,7 +1,8 @@
 /*
  * test_threads.c — the thread pool: products shared among 3 threads give the
- * same bits as one thread (elmo_gemm, and a whole forward pass of stateless
- * and stateful batches), and the helpers return after elmo_thread_pool_stop().
+ * same bits as one thread (elmo_gemm on float and float16 weights, and a
+ * whole forward pass of stateless and stateful batches), and the helpers
+ * return after elmo_thread_pool_stop().
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -27,23 +28,26 @@ static void *helper_main(void *arg) {
     return NULL;
 }
 
-static void test_gemm(elmo_thread_pool *pool) {
+/* elmo_gemm on the pool against one thread, for float and float16 weights. */
+static void test_gemm(elmo_thread_pool *pool, elmo_weight_type type) {
     /* n not a multiple of the 32-column blocks, m with a partial 4-row block. */
     const size_t m = 6, n = 203, k = 97;
     uint32_t rng = 99;
     float *a = malloc(m * k * sizeof(float)), *b = malloc(k * n * sizeof(float));
     float *packed = malloc(elmo_packed_floats(k, n) * sizeof(float)), *bias = malloc(n * sizeof(float));
+    uint16_t *halves = malloc(elmo_packed_floats(k, n) * sizeof(uint16_t));
     float *one = malloc(m * n * sizeof(float)), *many = malloc(m * n * sizeof(float));
     for (size_t i = 0; i < m * k; i++) a[i] = test_random(&rng);
     for (size_t i = 0; i < k * n; i++) b[i] = test_random(&rng);
     for (size_t i = 0; i < n; i++) bias[i] = test_random(&rng);
     elmo_f32_pack_panels(k, n, b, n, packed);
-    elmo_f32_gemm(m, n, k, a, k, packed, bias, one, n, 0);
-    const elmo_weight w = {ELMO_WEIGHT_F32, packed, NULL};
+    elmo_f16_pack_panels(k, n, b, n, halves);
+    const elmo_weight w = {type, type == ELMO_WEIGHT_F16 ? (const void *)halves : packed, NULL};
+    elmo_weight_gemm(m, n, k, a, k, &w, bias, one, n, 0);
     elmo_gemm(pool, m, n, k, a, k, &w, bias, many, n, 0);
-    CHECK(memcmp(one, many, m * n * sizeof(float)) == 0, "elmo_gemm on %d threads differs from one thread",
-          N_THREADS);
-    free(a), free(b), free(packed), free(bias), free(one), free(many);
+    CHECK(memcmp(one, many, m * n * sizeof(float)) == 0,
+          "elmo_gemm (weight type %d) on %d threads differs from one thread", (int)type, N_THREADS);
+    free(a), free(b), free(packed), free(bias), free(halves), free(one), free(many);
 }
 
 /* Embeds the same batches with ctx_one (no pool) and ctx_many (the pool). */
@@ -101,7 +105,8 @@ int main(void) {
         helpers[i] = (helper){pool, i, -100};
         pthread_create(&threads[i], NULL, helper_main, &helpers[i]);
     }
-    test_gemm(pool);
+    test_gemm(pool, ELMO_WEIGHT_F32);
+    test_gemm(pool, ELMO_WEIGHT_F16);
     test_forward(pool);
     elmo_thread_pool_stop(pool);
     for (int32_t i = 1; i < N_THREADS; i++) {
