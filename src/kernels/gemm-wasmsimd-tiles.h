@@ -1,9 +1,9 @@
 /*
  * gemm-wasmsimd-tiles.h — the tiles of the wasm SIMD128 GEMM of gemm.h on
- * packed panels, for any element type: included once by a kernel source
- * that first defines tile_weight (the element type), load_row8() (one
- * panel row of 8 elements as 8 floats) and ELMO_TILES_GEMM (the kernel's
- * name). gemm-wasmsimd.c reads float panels, gemm-f16-wasmsimd.c halves.
+ * packed panels, for any element type, and tiles_gemm(), the GEMM made of
+ * them: included once by a kernel source that first defines tile_weight
+ * (the element type) and load_row8() (one panel row of 8 elements as 8
+ * floats). gemm-wasmsimd.c reads float panels, gemm-f16-wasmsimd.c halves.
  *
  * 4×8 register tiles (8 accumulators: V8 gives wasm 16 vector registers, so
  * wider tiles spill) for blocks of 4 rows, and 1×32 tiles over four panels
@@ -16,9 +16,6 @@
  * block's panels stay in cache while every row uses them, and the weights
  * stream from memory once per call.
  */
-#ifndef ELMO_TILES_GEMM
-#error "define tile_weight, load_row8() and ELMO_TILES_GEMM, then include gemm-wasmsimd-tiles.h"
-#endif
 
 /* Rows 0..3 of a, columns 0..cols-1 (cols <= 8) of one panel w. */
 static inline void tile_4x8(size_t k, const float *a, size_t lda, const tile_weight *w, const float *bias,
@@ -118,9 +115,9 @@ static inline void tile_1x32(size_t k, const float *a, const tile_weight *w0, co
     wasm_v128_store(c + 28, acc7);
 }
 
-void ELMO_TILES_GEMM(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
-                     const tile_weight *restrict b_packed, const float *restrict bias, float *restrict c,
-                     size_t ldc, int accumulate) {
+static void tiles_gemm(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
+                       const tile_weight *restrict b_packed, const float *restrict bias, float *restrict c,
+                       size_t ldc, int accumulate) {
     const size_t m4 = m / 4 * 4;
     /* One pass over the weights: each block of up to 32 columns serves the
      * 4-row tiles, then the rows left over, while it is in cache. */

@@ -108,8 +108,8 @@ static void sweep(const char *name, kernel_under_test kernel, const size_t *ns, 
 #define COUNT(array) (sizeof array / sizeof *array)
 
 /* Columns around the 4-, 8-, 16- and 32-column tiles; k odd and even, and
- * for float16 and int8 past 256 (the float16 spec widens 256 rows at a
- * time, the int8 kernels quantize activations in chunks of 256). */
+ * for float16 and int8 past 128 and 256 (float16 weights are widened 128
+ * rows at a time, int8 kernels quantize activations in chunks of 256). */
 static const size_t float_ns[] = {1, 3, 4, 7, 8, 9, 15, 16, 17, 24, 25, 31, 32, 33, 129};
 static const size_t float_ks[] = {1, 2, 3, 4, 17, 129};
 static const size_t f16_ns[] = {1, 3, 7, 8, 9, 16, 17, 31, 32, 33, 129};
