@@ -6,11 +6,13 @@
  * (bilm-tf's own weights) and on a generated random model.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Elmo } from '../../js/index.js';
 import { convertModel } from '../../js/node/convert.js';
-import { float16Bits, float16Value } from '../../js/node/model-layout.js';
+import { ensureParentGroups, getDataset, openHdf5 } from '../../js/node/hdf5.js';
+import { expectedTensors, float16Bits, float16Value } from '../../js/node/model-layout.js';
 import { readModelDir } from '../bench/onnx-graph.js';
 import { writeRandomModel } from '../bench/random-model.js';
 import { compareTopLayers, convertFixture, fixtureSentences, optionsPath, weightsPath } from './fixture.js';
@@ -87,6 +89,40 @@ test('the engine runs float16 weights: top layer within cosine 0.9999 of float32
     `${f16Manifest.weights.byteLength} bytes of weights`);
   assert.ok(minCosine >= 0.9999, `min cosine ${minCosine}`);
   assert.ok(maxAbsError > 0, 'float16 really changes the numbers');
+});
+
+test('a float16 model computes exactly what a float32 model of the rounded weights computes', async () => {
+  // The fixture with every GEMM weight rounded to float16 and kept as float32.
+  const options = JSON.parse(await readFile(optionsPath, 'utf8'));
+  const gemm = new Set(expectedTensors(options).filter((s) => s.layout === 'panels8').map((s) => s.source));
+  const roundedPath = join(f32.dir, 'rounded.hdf5');
+  const [from, to] = [await openHdf5(weightsPath, 'r'), await openHdf5(roundedPath, 'w')];
+  try {
+    for (const path of from.paths()) {
+      const dataset = getDataset(from, path);
+      if (!dataset) continue;
+      const values = /** @type {Float32Array} */ (dataset.value);
+      ensureParentGroups(to, path);
+      to.create_dataset({ name: path, data: gemm.has(path) ? values.map((x) => float16Value(float16Bits(x))) : values, shape: dataset.shape, dtype: '<f' });
+    }
+  } finally {
+    from.close();
+    to.close();
+  }
+  const roundedDir = join(f32.dir, 'rounded-f32');
+  await convertModel(optionsPath, roundedPath, roundedDir);
+  const [a, b] = await Promise.all([Elmo.load(roundedDir), Elmo.load(f16Dir)]);
+  try {
+    const bytes = (/** @type {Float32Array} */ x) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+    // The 30 sentences as one batch (products of many rows), and one alone (the recurrent step is a GEMV).
+    for (const batch of [sentences, sentences.slice(0, 1)]) {
+      const [want, got] = [await a.embed(batch), await b.embed(batch)];
+      got.forEach((r, i) => assert.ok(bytes(r.data).equals(bytes(want[i].data)), `sentence ${i} of ${batch.length}: other bits`));
+    }
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
 });
 
 test('the same on a generated model with weights of 1/sqrt(fan-in)', async (t) => {
