@@ -91,7 +91,7 @@ test('the engine runs float16 weights: top layer within cosine 0.9999 of float32
   assert.ok(maxAbsError > 0, 'float16 really changes the numbers');
 });
 
-test('a float16 model computes exactly what a float32 model of the rounded weights computes', async () => {
+test('a float16 model computes exactly what a float32 model of the rounded weights computes, SIMD and scalar builds', async () => {
   // The fixture with every GEMM weight rounded to float16 and kept as float32.
   const options = JSON.parse(await readFile(optionsPath, 'utf8'));
   const gemm = new Set(expectedTensors(options).filter((s) => s.layout === 'panels8').map((s) => s.source));
@@ -111,17 +111,21 @@ test('a float16 model computes exactly what a float32 model of the rounded weigh
   }
   const roundedDir = join(f32.dir, 'rounded-f32');
   await convertModel(optionsPath, roundedPath, roundedDir);
-  const [a, b] = await Promise.all([Elmo.load(roundedDir), Elmo.load(f16Dir)]);
+  // The float16 model on the wasm SIMD build and on the scalar one (the float16 spec).
+  const [a, b, c] = await Promise.all([Elmo.load(roundedDir), Elmo.load(f16Dir), Elmo.load(f16Dir, { simd: false })]);
   try {
+    assert.equal(b.info.simd && !c.info.simd, true);
     const bytes = (/** @type {Float32Array} */ x) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
     // The 30 sentences as one batch (products of many rows), and one alone (the recurrent step is a GEMV).
     for (const batch of [sentences, sentences.slice(0, 1)]) {
-      const [want, got] = [await a.embed(batch), await b.embed(batch)];
-      got.forEach((r, i) => assert.ok(bytes(r.data).equals(bytes(want[i].data)), `sentence ${i} of ${batch.length}: other bits`));
+      const want = await a.embed(batch);
+      for (const [build, elmo] of [['SIMD', b], ['scalar', c]]) {
+        const got = await elmo.embed(batch);
+        got.forEach((r, i) => assert.ok(bytes(r.data).equals(bytes(want[i].data)), `${build}: sentence ${i} of ${batch.length}: other bits`));
+      }
     }
   } finally {
-    a.dispose();
-    b.dispose();
+    for (const elmo of [a, b, c]) elmo.dispose();
   }
 });
 
