@@ -100,7 +100,9 @@ function tensorBytes(tensor) {
   const columns = 8 * Math.ceil(shape[1] / 8);
   // int8: the values (rows in pairs) padded to 64 bytes, then one float32 scale per column.
   if (dtype === 'int8') return Math.ceil((columns * (shape[0] + (shape[0] % 2))) / 64) * 64 + 4 * columns;
-  return dtype === 'float32' ? 4 * shape[0] * columns : null;
+  // float32 and float16: 4 and 2 bytes an element.
+  if (dtype === 'float32' || dtype === 'float16') return (dtype === 'float16' ? 2 : 4) * shape[0] * columns;
+  return null;
 }
 
 /**

@@ -22,7 +22,7 @@ typedef struct tensor_spec {
     int32_t shape[2];
     const float **slot;  /* where the mapped pointer of a row-major tensor goes, or */
     elmo_weight *weight; /* the GEMM weight (packed panels, kernels/gemm.h) this tensor is, or NULL */
-    int int8;            /* dtype "int8": panels of int8, then the column scales */
+    elmo_weight_type type; /* of a GEMM weight, from its dtype: "float32", "float16" or "int8" */
     int optional;       /* proj/W and proj/b when F == P */
     int found;
     size_t offset, bytes;
@@ -60,7 +60,7 @@ static void add_plain(tensor_table *t, const char *name, int32_t rank, int32_t d
     add_spec(t, name, rank, d0, d1, slot, NULL, optional);
 }
 
-/* A GEMM weight [k, n]: packed panels, float32 or int8. */
+/* A GEMM weight [k, n]: packed panels, float32, int8 or float16. */
 static void add_weight(tensor_table *t, const char *name, int32_t k, int32_t n, elmo_weight *weight,
                        int optional) {
     add_spec(t, name, 2, k, n, NULL, weight, optional);
@@ -177,9 +177,10 @@ static elmo_status read_tensor_entry(elmo_model *model, tensor_table *t, const j
     const int is_string = dtype && dtype->type == JSON_STRING;
     const int is_float32 = is_string && dtype->u.string.len == 7 && strcmp(dtype->u.string.chars, "float32") == 0;
     const int is_int8 = is_string && dtype->u.string.len == 4 && strcmp(dtype->u.string.chars, "int8") == 0;
-    if (!is_float32 && !(is_int8 && s->weight))
+    const int is_float16 = is_string && dtype->u.string.len == 7 && strcmp(dtype->u.string.chars, "float16") == 0;
+    if (!is_float32 && !((is_int8 || is_float16) && s->weight))
         return set_error(model, ELMO_STATUS_INVALID_WEIGHTS,
-                         s->weight ? "tensor \"%s\": dtype must be \"float32\" or \"int8\", got %s%.20s%s"
+                         s->weight ? "tensor \"%s\": dtype must be \"float32\", \"float16\" or \"int8\", got %s%.20s%s"
                                    : "tensor \"%s\": dtype must be \"float32\", got %s%.20s%s",
                          s->name,
                          dtype && dtype->type == JSON_STRING ? "\"" : "",
@@ -211,9 +212,10 @@ static elmo_status read_tensor_entry(elmo_model *model, tensor_table *t, const j
                          "tensor \"%s\": offset must be an integer >= 0", s->name);
     /* Shapes are bounded by the hparams limits, so bytes fits in size_t. */
     const size_t rows = (size_t)s->shape[0], cols = s->rank == 2 ? (size_t)s->shape[1] : 1;
-    const size_t bytes = !s->weight ? rows * cols * sizeof(float)
-                         : is_int8   ? int8_values_bytes(rows, cols) + elmo_panel_columns(cols) * sizeof(float)
-                                     : elmo_packed_floats(rows, cols) * sizeof(float);
+    const size_t bytes = !s->weight  ? rows * cols * sizeof(float)
+                         : is_int8    ? int8_values_bytes(rows, cols) + elmo_panel_columns(cols) * sizeof(float)
+                         : is_float16 ? elmo_packed_floats(rows, cols) * sizeof(uint16_t)
+                                      : elmo_packed_floats(rows, cols) * sizeof(float);
     double off = offset->u.number.value;
     /* Below 2^53 the double is exact and converts to size_t safely. */
     if (off >= 9007199254740992.0 || off > (double)weights_len || (size_t)off > weights_len || bytes > weights_len - (size_t)off)
@@ -224,7 +226,7 @@ static elmo_status read_tensor_entry(elmo_model *model, tensor_table *t, const j
         return set_error(model, ELMO_STATUS_INVALID_WEIGHTS,
                          "tensor \"%s\": offset %zu is not a multiple of %d", s->name, (size_t)off, ELMO_TENSOR_ALIGN);
     s->found = 1;
-    s->int8 = is_int8;
+    s->type = is_int8 ? ELMO_WEIGHT_I8 : is_float16 ? ELMO_WEIGHT_F16 : ELMO_WEIGHT_F32;
     s->offset = (size_t)off;
     s->bytes = bytes;
     return ELMO_STATUS_OK;
@@ -322,8 +324,8 @@ static elmo_status load_parsed(elmo_model *model, const json_value *root, const 
             const unsigned char *at = s->found ? base + s->offset : NULL;
             if (!s->weight) {
                 *s->slot = (const float *)(const void *)at;
-            } else if (!s->int8) {
-                *s->weight = (elmo_weight){ELMO_WEIGHT_F32, at, NULL};
+            } else if (s->type != ELMO_WEIGHT_I8) {
+                *s->weight = (elmo_weight){s->type, at, NULL};
             } else {
                 const size_t scales = int8_values_bytes((size_t)s->shape[0], (size_t)s->shape[1]);
                 *s->weight = (elmo_weight){ELMO_WEIGHT_I8, at, (const float *)(const void *)(at + scales)};

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { convertModel } from './convert.js';
+import { GEMM_DTYPES } from './model-layout.js';
 import { embedFile } from './embed-file.js';
 import { fetchModel } from './fetch-model.js';
 import { describeModel, formatModelDescription } from './model-info.js';
@@ -13,8 +14,10 @@ import { writeVocabEmbeddings } from './vocab-embeddings.js';
 import { createProgressBar } from './progress-bar.js';
 
 const USAGE = `Usage:
-  elmo-wasm convert <options.json> <weights.hdf5> <model-dir> [--shard-mb N] [--dtype float32|int8]
+  elmo-wasm convert <options.json> <weights.hdf5> <model-dir> [--shard-mb N] [--dtype float32|float16|int8]
       Convert a released AllenNLP/bilm-tf ELMo model into a model directory.
+      --dtype stores the matrices as float16 (half the bytes) or as int8 with
+      a scale per output column (a quarter); the default is float32.
   elmo-wasm embed <input.txt | -> <output.hdf5 | .npy | .jsonl | -> --model <model-dir>
                   [--all | --top | --average] [--pooling mean|max] [--normalize]
                   [--format hdf5|npy|jsonl] [--use-sentence-keys]
@@ -83,8 +86,8 @@ function positiveInteger(text, flag) {
 /** @param {string[]} args */
 async function convertCommand(args) {
   const { values, positionals } = parse(args, { 'shard-mb': { type: 'string' }, dtype: { type: 'string' } }, 3);
-  const dtype = values.dtype ?? 'float32';
-  if (dtype !== 'float32' && dtype !== 'int8') throw new UsageError(`--dtype must be float32 or int8, got ${dtype}`);
+  const dtype = /** @type {import('./model-layout.js').GemmDtype} */ (values.dtype ?? 'float32');
+  if (!GEMM_DTYPES.includes(dtype)) throw new UsageError(`--dtype must be one of ${GEMM_DTYPES.join(', ')}, got ${dtype}`);
   const [optionsPath, weightsPath, outDir] = positionals;
   const shardMb = values['shard-mb'] ? positiveInteger(values['shard-mb'], '--shard-mb') : 4;
   const bar = createProgressBar({ label: 'convert ' });

@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { describeDtype, getDataset, openHdf5 } from './hdf5.js';
 import { installDir, makeScratchDir, outDirState } from './model-dir-install.js';
 import { prettyJson } from './pretty-json.js';
-import { elementCount, expectedTensors, modelDims, packPanels, placeTensors, quantizePanelsInt8 } from './model-layout.js';
+import { elementCount, expectedTensors, GEMM_DTYPES, modelDims, packPanels, packPanelsFloat16, placeTensors, quantizePanelsInt8 } from './model-layout.js';
 import { ShardWriter } from './shard-writer.js';
 
 export { expectedTensors } from './model-layout.js';
@@ -30,8 +30,9 @@ export { expectedTensors } from './model-layout.js';
  * @property {number} [shardBytes] shard size, default 4 MiB
  * @property {(progress: ConvertProgress) => void} [onProgress]
  * @property {string} [name] manifest name, default the output directory's name
- * @property {'float32' | 'int8'} [dtype] of the GEMM weights: int8 stores each with one scale per
- *   output column, a quarter of the bytes (default float32)
+ * @property {import('./model-layout.js').GemmDtype} [dtype] of the GEMM weights: float16 stores each
+ *   rounded to the nearest half, half the bytes (a value past ±65504 is refused); int8 with one scale
+ *   per output column, a quarter of the bytes (default float32)
  */
 
 /**
@@ -41,7 +42,7 @@ export { expectedTensors } from './model-layout.js';
  * @property {1} version
  * @property {string} name
  * @property {Record<string, any>} options options.json, unchanged
- * @property {{ byteLength: number, shardBytes: number, tensors: Array<{ name: string, shape: number[], dtype: 'float32' | 'int8', layout?: 'panels8', offset: number }> }} weights
+ * @property {{ byteLength: number, shardBytes: number, tensors: Array<{ name: string, shape: number[], dtype: import('./model-layout.js').GemmDtype, layout?: 'panels8', offset: number }> }} weights
  * @property {import('./shard-writer.js').WrittenShard[]} shards
  * @property {{ options: string, weights: string, converter: string }} source
  */
@@ -135,6 +136,13 @@ function readTensor(file, spec, label) {
   }
   if (spec.layout === 'panels8') {
     if (spec.dtype === 'int8') return quantizePanelsInt8(values, spec.shape[0], spec.shape[1]);
+    if (spec.dtype === 'float16') {
+      try {
+        return packPanelsFloat16(values, spec.shape[0], spec.shape[1]);
+      } catch (e) {
+        throw new Error(`${where} (tensor "${spec.name}"): ${/** @type {Error} */ (e).message}; convert with --dtype float32 or int8`);
+      }
+    }
     return new Uint8Array(packPanels(values, spec.shape[0], spec.shape[1]).buffer);
   }
   if (spec.transform !== 'prepend-zero-row' || alreadyPadded) {
@@ -161,7 +169,7 @@ export async function convertModel(optionsPath, weightsPath, outDir, { shardByte
   if (!Number.isSafeInteger(shardBytes) || shardBytes <= 0) {
     throw new Error(`shardBytes must be a positive integer, got ${JSON.stringify(shardBytes)}`);
   }
-  if (dtype !== 'float32' && dtype !== 'int8') throw new Error(`dtype must be "float32" or "int8", got ${JSON.stringify(dtype)}`);
+  if (!GEMM_DTYPES.includes(dtype)) throw new Error(`dtype must be one of ${GEMM_DTYPES.map((d) => `"${d}"`).join(', ')}, got ${JSON.stringify(dtype)}`);
   const options = await readOptions(optionsPath);
   const optionsLabel = basename(optionsPath);
   const weightsLabel = basename(weightsPath);

@@ -10,6 +10,11 @@ export const TENSOR_ALIGN = 64;
 /** Columns per panel of a packed GEMM weight (`layout: "panels8"`, src/kernels/gemm.h). */
 export const PANEL_WIDTH = 8;
 
+/** The dtypes a GEMM weight may be stored in (FORMAT.md); vectors and `char_embed` stay float32. */
+export const GEMM_DTYPES = /** @type {const} */ (['float32', 'float16', 'int8']);
+
+/** @typedef {typeof GEMM_DTYPES[number]} GemmDtype */
+
 /**
  * How a tensor's bytes are made from its source dataset.
  * - `copy`: as stored.
@@ -30,7 +35,7 @@ export const PANEL_WIDTH = 8;
  * @property {[number, number]} [rows] for `rows`: the row range taken
  * @property {string} why the options that make this tensor exist with this shape, for error messages
  * @property {'panels8'} [layout] a GEMM weight, stored packed in column panels (FORMAT.md)
- * @property {'float32' | 'int8'} [dtype] of a GEMM weight (default float32)
+ * @property {GemmDtype} [dtype] of a GEMM weight (default float32)
  */
 
 /**
@@ -102,7 +107,7 @@ export function modelDims(options) {
 /**
  * The tensors of a model with these options, in weight-region order.
  * @param {unknown} options parsed options.json
- * @param {{ projection?: boolean, dtype?: 'float32' | 'int8' }} [opts] `projection: false` when the file
+ * @param {{ projection?: boolean, dtype?: GemmDtype }} [opts] `projection: false` when the file
  *   has no `CNN_proj` and F = P (the projection is the identity); `dtype`: of the GEMM weights
  * @returns {TensorSpec[]}
  */
@@ -164,16 +169,16 @@ const aligned = (bytes) => Math.ceil(bytes / TENSOR_ALIGN) * TENSOR_ALIGN;
 
 /**
  * Bytes a tensor takes in the weight region: a packed [k, n] matrix has its
- * columns padded to whole panels; an int8 one is its int8 panels (rows in
- * pairs, an odd k padded with a zero row), padded to 64 bytes, then one
- * float32 scale per (padded) column (FORMAT.md).
+ * columns padded to whole panels, 4 bytes an element (2 for float16); an
+ * int8 one is its int8 panels (rows in pairs, an odd k padded with a zero
+ * row), padded to 64 bytes, then one float32 scale per (padded) column (FORMAT.md).
  * @param {{ shape: number[], layout?: string, dtype?: string }} tensor
  */
 export function storedByteLength({ shape, layout, dtype }) {
   if (layout !== 'panels8') return 4 * elementCount(shape);
   const [k, n] = shape;
   if (dtype === 'int8') return aligned(int8ValuesBytes(k, n)) + 4 * panelColumns(n);
-  return 4 * k * panelColumns(n);
+  return (dtype === 'float16' ? 2 : 4) * k * panelColumns(n);
 }
 
 /** @param {number} k @param {number} n @returns {number} bytes of an int8 weight's values */
@@ -204,6 +209,73 @@ export function packPanels(values, k, n) {
   return out;
 }
 
+const float32 = new Float32Array(1);
+const float32Bits = new Uint32Array(float32.buffer);
+
+/**
+ * The binary16 nearest to a float32 (ties to even), as bits; NaN stays NaN,
+ * 65520 and beyond become infinity (src/kernels/gemm-f16-scalar.c does the same).
+ * @param {number} x
+ * @returns {number}
+ */
+export function float16Bits(x) {
+  float32[0] = x;
+  const bits = float32Bits[0];
+  const sign = (bits >>> 16) & 0x8000;
+  const mag = bits & 0x7fffffff;
+  const exponent = mag >>> 23;
+  if (mag > 0x7f800000) return sign | 0x7e00;
+  if (mag >= 0x477ff000) return sign | 0x7c00;
+  // The kept significand bits and the rest; a carry out of the significand
+  // moves to the next exponent, which is the right result.
+  const significand = exponent ? (mag & 0x7fffff) | 0x800000 : mag & 0x7fffff;
+  let shift = 13;
+  let h = ((exponent - 112) << 10) | ((mag & 0x7fffff) >>> 13);
+  if (exponent < 113) {
+    shift = 126 - exponent; // a subnormal half: units of 2^-24
+    if (shift > 24) return sign;
+    h = significand >>> shift;
+  }
+  const rest = significand & ((1 << shift) - 1);
+  const half = 1 << (shift - 1);
+  if (rest > half || (rest === half && h & 1)) h++;
+  return sign | h;
+}
+
+/**
+ * The number a binary16 stands for.
+ * @param {number} h its bits
+ */
+export function float16Value(h) {
+  const exponent = (h >>> 10) & 0x1f;
+  const magnitude = exponent === 0 ? (h & 0x3ff) * 2 ** -24 : exponent === 31 ? (h & 0x3ff ? NaN : Infinity) : (1 + (h & 0x3ff) / 1024) * 2 ** (exponent - 15);
+  return h & 0x8000 ? -magnitude : magnitude;
+}
+
+/**
+ * Packs a row-major [k, n] matrix into column panels of 8 float16 values,
+ * each rounded to the nearest half (ties to even). Refuses a value that is
+ * not finite or that rounds past the largest half (65504).
+ * @param {Float32Array} values
+ * @param {number} k
+ * @param {number} n
+ * @returns {Uint8Array} the tensor's bytes
+ */
+export function packPanelsFloat16(values, k, n) {
+  const packed = packPanels(values, k, n);
+  const halves = new Uint16Array(packed.length);
+  for (let i = 0; i < packed.length; i++) {
+    halves[i] = float16Bits(packed[i]);
+    if ((halves[i] & 0x7c00) === 0x7c00) {
+      const panelRow = Math.floor(i / PANEL_WIDTH);
+      const p = panelRow % k;
+      const j = Math.floor(panelRow / k) * PANEL_WIDTH + (i % PANEL_WIDTH);
+      throw new RangeError(`value ${packed[i]} at [${p}, ${j}] is ${Number.isFinite(packed[i]) ? "beyond float16's range (±65504)" : 'not finite'}`);
+    }
+  }
+  return new Uint8Array(halves.buffer);
+}
+
 /**
  * Quantizes a row-major [k, n] matrix to int8 panels with one scale per
  * column (symmetric: scale = max |w| / 127, q = round(w / scale), halves
@@ -232,7 +304,7 @@ export function quantizePanelsInt8(values, k, n) {
 }
 
 /**
- * A tensor's row-major values (dequantized for int8) from its stored bytes,
+ * A tensor's row-major values (dequantized for int8, widened for float16) from its stored bytes,
  * given as a float view that starts at the tensor.
  * @param {Float32Array} stored
  * @param {{ shape: number[], layout?: string, dtype?: string }} tensor
@@ -248,9 +320,11 @@ export function unpackTensor(stored, { shape, layout, dtype }) {
     for (let j = 0; j < n; j++) for (let p = 0; p < k; p++) out[p * n + j] = Math.fround(scale[j] * q[int8Index(k, p, j)]);
     return out;
   }
+  const elements = dtype === 'float16' ? new Uint16Array(stored.buffer, stored.byteOffset, k * panelColumns(n)) : stored;
+  const value = dtype === 'float16' ? float16Value : (/** @type {number} */ x) => x;
   for (let j = 0; j < n; j++) {
     const base = Math.floor(j / PANEL_WIDTH) * k * PANEL_WIDTH + (j % PANEL_WIDTH);
-    for (let p = 0; p < k; p++) out[p * n + j] = stored[base + p * PANEL_WIDTH];
+    for (let p = 0; p < k; p++) out[p * n + j] = value(elements[base + p * PANEL_WIDTH]);
   }
   return out;
 }

@@ -56,7 +56,8 @@ float elmo_i16_quantize(const float *a, size_t len, int16_t *aq) {
     for (size_t p = 0; p < len; p++) max = fabsf(a[p]) > max ? fabsf(a[p]) : max;
     const float s = max / 32767.0f;
     for (size_t p = 0; p < len; p++) {
-        const float r = max > 0.0f ? roundf(a[p] / s) : 0.0f;
+        float r = max > 0.0f ? roundf(a[p] / s) : 0.0f;
+        if (r != r) r = 0.0f; /* a NaN (or an infinite activation over an infinite max) has no int16 */
         aq[p] = (int16_t)(r > 32767.0f ? 32767.0f : r < -32767.0f ? -32767.0f : r);
     }
     if (len % 2) aq[len] = 0;

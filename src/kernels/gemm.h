@@ -32,13 +32,21 @@
  *   C[i][j] += (s * scale[j]) * float(sum over the chunk of aq[p] * q[p][j])
  *
  * with the sums exact in int32, so every kernel gives the same bits.
- * elmo_weight_gemm() takes either kind of weight; model code calls that.
+ *
+ * Or float16 (dtype "float16"): the float layout above with IEEE binary16
+ * elements, B[p][j] = f32(h[((j / 8) * k + p) * 8 + j % 8]). A half widens to
+ * a float exactly (elmo_f16_to_f32), and the float16 kernels form every
+ * element in the float order above, so their results are bit for bit those
+ * of the float kernels on the widened weights.
+ *
+ * elmo_weight_gemm() takes any kind of weight; model code calls that.
  */
 #ifndef ELMO_KERNELS_GEMM_H
 #define ELMO_KERNELS_GEMM_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "isa.h"
 
@@ -52,12 +60,13 @@ static inline size_t elmo_panel_columns(size_t n) {
 /* Elements of a packed k×n matrix. */
 static inline size_t elmo_packed_floats(size_t k, size_t n) { return k * elmo_panel_columns(n); }
 
-/* A GEMM weight as the model holds it: packed panels of float or of int8. */
-typedef enum elmo_weight_type { ELMO_WEIGHT_F32, ELMO_WEIGHT_I8 } elmo_weight_type;
+/* A GEMM weight as the model holds it: packed panels of float, of int8 or of float16. */
+typedef enum elmo_weight_type { ELMO_WEIGHT_F32, ELMO_WEIGHT_I8, ELMO_WEIGHT_F16 } elmo_weight_type;
 
 typedef struct elmo_weight {
     elmo_weight_type type;
-    const void *data;   /* elmo_packed_floats(k, n) floats, or elmo_i8_packed_bytes(k, n) int8 */
+    /* elmo_packed_floats(k, n) floats or halves, or elmo_i8_packed_bytes(k, n) int8 */
+    const void *data;
     const float *scale; /* int8: elmo_panel_columns(n) per-column scales (zero past n); else NULL */
 } elmo_weight;
 
@@ -100,6 +109,60 @@ void elmo_f32_gemm__scalar(size_t m, size_t n, size_t k, const float *restrict a
 void elmo_f32_gemm__wasmsimd(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
                              const float *restrict b_packed, const float *restrict bias,
                              float *restrict c, size_t ldc, int accumulate);
+#endif
+
+/* The float a binary16 stands for, exactly: the exponent and mantissa bits
+ * moved to their float places (a float of exponent e - 112 for half exponent
+ * e), times 2^112 — exact for normals, subnormals and zeros alike. Exponent
+ * 31 (infinity, NaN) is no weight the converter writes; it reads as the
+ * finite 2^16 * (1 + m / 1024). The SIMD kernels widen the same way. */
+static inline float elmo_f16_to_f32(uint16_t h) {
+    const uint32_t bits = (uint32_t)(h & 0x8000u) << 16 | (uint32_t)(h & 0x7fffu) << 13;
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f * 0x1p112f;
+}
+
+/* Rounds a float to the nearest binary16, ties to even; beyond the largest
+ * half (65504) it gives infinity (the converter refuses such weights). For tests. */
+uint16_t elmo_f32_to_f16(float x);
+
+/* Packs row-major b (k×n) into out (elmo_packed_floats(k, n) halves), each
+ * element rounded by elmo_f32_to_f16. The converter does this; the core uses it in tests only. */
+void elmo_f16_pack_panels(size_t k, size_t n, const float *b, size_t ldb, uint16_t *out);
+
+typedef void (*elmo_f32f16_gemm_fn)(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
+                                    const uint16_t *restrict b_packed, const float *restrict bias,
+                                    float *restrict c, size_t ldc, int accumulate);
+
+/* The float16 spec: the float spec on the widened halves (elmo_f32f16_gemm_widened). */
+void elmo_f32f16_gemm__scalar(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
+                              const uint16_t *restrict b_packed, const float *restrict bias,
+                              float *restrict c, size_t ldc, int accumulate);
+
+/* Widens count halves h to floats out, as elmo_f16_to_f32 does. */
+typedef void (*elmo_f16_widen_fn)(const uint16_t *h, size_t count, float *out);
+
+/* Columns and rows of the blocks elmo_f32f16_gemm_widened widens at a time (16 KiB of floats). */
+#define ELMO_F16_BLOCK_COLUMNS 32
+#define ELMO_F16_BLOCK_ROWS 128
+
+/* A float16 GEMM as a float kernel computes it on the widened weights: each
+ * block of ELMO_F16_BLOCK_COLUMNS columns, ELMO_F16_BLOCK_ROWS of its rows
+ * at a time, widened onto the stack (so each half is read once), then
+ * kernel() on that block. A later row chunk accumulates onto C, which holds
+ * each partial sum exactly as the kernel's accumulators would, so the result
+ * is kernel()'s on the whole widened matrix, bit for bit. */
+void elmo_f32f16_gemm_widened(size_t m, size_t n, size_t k, const float *a, size_t lda, const uint16_t *b_packed,
+                              const float *bias, float *c, size_t ldc, int accumulate, elmo_f32_gemm_fn kernel,
+                              elmo_f16_widen_fn widen);
+
+#if ELMO_HAVE_WASMSIMD
+/* Under 8 rows the tiles of elmo_f32_gemm__wasmsimd, halves widened in
+ * registers; from 8 rows elmo_f32f16_gemm_widened with that kernel. */
+void elmo_f32f16_gemm__wasmsimd(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
+                                const uint16_t *restrict b_packed, const float *restrict bias,
+                                float *restrict c, size_t ldc, int accumulate);
 #endif
 
 typedef void (*elmo_f32i8_gemm_fn)(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,

@@ -36,6 +36,11 @@ static inline v128_t start4(const float *c, const float *bias, size_t valid, int
     return bias ? wasm_f32x4_add(start, load_upto4(bias, valid)) : start;
 }
 
+/* One row of a panel (ELMO_PANEL_WIDTH = 8 weights) as floats: columns 0..3 and 4..7. */
+typedef struct tile_row {
+    v128_t lo, hi;
+} tile_row;
+
 #define MULADD(acc, x, y) (acc) = wasm_f32x4_add((acc), wasm_f32x4_mul((x), (y)))
 
 #endif /* ELMO_KERNELS_SIMD_TILE_H */

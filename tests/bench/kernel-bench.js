@@ -2,7 +2,8 @@
  * GEMM kernel microbenchmark: builds tests/bench/kernel-bench.c together with
  * the project's kernels into out/bench/kernel-bench.wasm (emcc, when missing
  * or older than its sources), instantiates it without emcc's JS glue, and
- * measures GFLOP/s of each kernel (scalar, wasm SIMD) at each shape.
+ * measures GFLOP/s of each kernel (float scalar, float wasm SIMD, and wasm SIMD on
+ * int8 and float16 weights) at each shape.
  *
  * Run alone: `node tests/bench/kernel-bench.js`.
  */
@@ -26,7 +27,7 @@ function kernelFiles() {
 /** @typedef {{ label: string, m: number, n: number, k: number, square?: boolean }} GemmShape */
 /** @typedef {GemmShape & { kernel: string, gflops: number }} KernelResult */
 
-export const KERNELS = /** @type {const} */ (['scalar', 'wasmsimd', 'wasmsimd-int8']);
+export const KERNELS = /** @type {const} */ (['scalar', 'wasmsimd', 'wasmsimd-int8', 'wasmsimd-float16']);
 
 /** @param {string} path */
 const mtime = (path) => {

@@ -95,7 +95,7 @@ async function cacheKey(options) {
  * unless a previous run left it (same options, same converter) in out/bench-models/.
  * @param {import('./models.js').BenchShape} shape
  * @param {(message: string) => void} [log]
- * @param {'float32' | 'int8'} [dtype] of the converted GEMM weights
+ * @param {import('../../js/node/model-layout.js').GemmDtype} [dtype] of the converted GEMM weights
  * @returns {Promise<string>} the model directory
  */
 export async function benchModel(shape, log = () => {}, dtype = 'float32') {

@@ -76,10 +76,11 @@ export function kernelTable(results, peakGflops) {
     byShape.set(key, { ...byShape.get(key), [r.kernel]: r.gflops });
   }
   const table = markdownTable(
-    ['shape', 'm×n×k', 'scalar GFLOP/s', 'wasm SIMD GFLOP/s', 'SIMD % of peak', 'int8 weights, wasm SIMD GFLOP/s'],
+    ['shape', 'm×n×k', 'scalar GFLOP/s', 'wasm SIMD GFLOP/s', 'SIMD % of peak', 'int8 weights, wasm SIMD GFLOP/s',
+      'float16 weights, wasm SIMD GFLOP/s'],
     [...byShape].map(([key, g]) => [
       ...key.split(' | '), fixed(g.scalar, 2), fixed(g.wasmsimd, 2), `${fixed((100 * g.wasmsimd) / peakGflops, 0)}%`,
-      fixed(g['wasmsimd-int8'], 2),
+      fixed(g['wasmsimd-int8'], 2), fixed(g['wasmsimd-float16'], 2),
     ]),
   );
   return `${table}\n\nGEMM peak (best wasm SIMD GFLOP/s over the square shapes): ${fixed(peakGflops, 2)}`;

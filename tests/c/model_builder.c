@@ -51,6 +51,7 @@ static size_t int8_values_bytes(const test_tensor *t) {
 static size_t stored_bytes(const test_tensor *t) {
     const size_t rows = (size_t)t->shape[0], cols = (size_t)t->shape[1];
     if (t->int8) return int8_values_bytes(t) + elmo_panel_columns(cols) * sizeof(float);
+    if (t->float16) return elmo_packed_floats(rows, cols) * sizeof(uint16_t);
     return (t->packed ? elmo_packed_floats(rows, cols) : rows * cols) * sizeof(float);
 }
 
@@ -103,6 +104,7 @@ int test_model_build(const test_model_spec *spec, test_model *m) {
     for (size_t i = 0; i < m->n_tensors; i++) {
         m->tensors[i].offset = offset;
         m->tensors[i].int8 = spec->int8 && m->tensors[i].packed;
+        m->tensors[i].float16 = !spec->int8 && spec->float16 && m->tensors[i].packed;
         offset += (stored_bytes(&m->tensors[i]) + 63) / 64 * 64;
     }
     m->weights_len = offset;
@@ -124,6 +126,10 @@ int test_model_build(const test_model_spec *spec, test_model *m) {
             int8_t *q = (int8_t *)stored;
             float *scale = (float *)(void *)((char *)stored + int8_values_bytes(t));
             quantize_for_reference(k, cols, t->values, q, scale);
+        } else if (t->float16) {
+            const size_t k = (size_t)t->shape[0], cols = (size_t)t->shape[1];
+            elmo_f16_pack_panels(k, cols, t->values, cols, (uint16_t *)(void *)stored);
+            for (size_t e = 0; e < n; e++) t->values[e] = elmo_f16_to_f32(elmo_f32_to_f16(t->values[e]));
         } else if (t->packed)
             elmo_f32_pack_panels((size_t)t->shape[0], (size_t)t->shape[1], t->values, (size_t)t->shape[1], stored);
         else
@@ -150,7 +156,7 @@ int test_model_build(const test_model_spec *spec, test_model *m) {
         test_tensor *t = &m->tensors[i];
         if (t->rank == 2)
             append(&j, "  {\"name\": \"%s\", \"shape\": [%d, %d], \"dtype\": \"%s\", %s\"offset\": %zu}",
-                   t->name, t->shape[0], t->shape[1], t->int8 ? "int8" : "float32",
+                   t->name, t->shape[0], t->shape[1], t->int8 ? "int8" : t->float16 ? "float16" : "float32",
                    t->packed ? "\"layout\": \"panels8\", " : "", t->offset);
         else
             append(&j, "  {\"name\": \"%s\", \"shape\": [%d], \"dtype\": \"float32\", \"offset\": %zu}",

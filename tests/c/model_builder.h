@@ -29,6 +29,7 @@ typedef struct test_model_spec {
     int use_skip_connections;
     int omit_proj;        /* F == P only: no proj/W, proj/b tensors (identity) */
     int int8;             /* GEMM weights stored as int8 with column scales */
+    int float16;          /* GEMM weights stored as float16 (int8 wins if both are set) */
     uint32_t seed;
     float weight_scale;
 } test_model_spec;
@@ -40,6 +41,7 @@ typedef struct test_tensor {
     int packed;    /* stored in the weights buffer as panels (kernels/gemm.h) */
     size_t offset;
     int int8;      /* stored as int8 panels and scales; values are the dequantized ones */
+    int float16;   /* stored as float16 panels; values are the halves widened */
     float *values; /* row-major */
 } test_tensor;
 

@@ -307,9 +307,9 @@ static void test_tensor_table(void) {
         {"proj/b", "shape", "3", "tensor \"proj/b\": shape must be [3], got not a list"},
         {"proj/b", "shape", "[3.5]", "tensor \"proj/b\": shape must be [3], got [3.5]"},
         {"proj/b", "shape", "[\"3\"]", "tensor \"proj/b\": shape must be [3], got [?]"},
-        {"proj/W", "dtype", "\"float16\"", "tensor \"proj/W\": dtype must be \"float32\" or \"int8\", got \"float16\""},
+        {"proj/W", "dtype", "\"bfloat16\"", "tensor \"proj/W\": dtype must be \"float32\", \"float16\" or \"int8\", got \"bfloat16\""},
         {"proj/b", "dtype", "\"int8\"", "tensor \"proj/b\": dtype must be \"float32\", got \"int8\""},
-        {"proj/W", "dtype", NULL, "tensor \"proj/W\": dtype must be \"float32\" or \"int8\", got a non-string"},
+        {"proj/W", "dtype", NULL, "tensor \"proj/W\": dtype must be \"float32\", \"float16\" or \"int8\", got a non-string"},
         {"proj/W", "dtype", "\"float32\\u0000\"", "tensor \"proj/W\": dtype must be \"float32\""},
         {"proj/W", "layout", NULL, "tensor \"proj/W\": layout must be \"panels8\" (a GEMM weight; re-convert the model)"},
         {"cnn/W_0", "layout", "\"row-major\"", "tensor \"cnn/W_0\": layout must be \"panels8\""},
@@ -521,7 +521,7 @@ static void test_check(void) {
               ELMO_STATUS_INVALID_WEIGHTS && end == 0,
           "a region shorter than the tensors");
     CHECK(strstr(elmo_model_last_error(model), "weights") != NULL, "message: %s", elmo_model_last_error(model));
-    char *bad = test_replace(good.manifest, "\"float32\"", "\"float16\"");
+    char *bad = test_replace(good.manifest, "\"float32\"", "\"float64\"");
     CHECK(elmo_model_check(model, bad, strlen(bad), good.weights_len, NULL) == ELMO_STATUS_INVALID_WEIGHTS &&
               strstr(elmo_model_last_error(model), "dtype") != NULL,
           "a wrong dtype: %s", elmo_model_last_error(model));

@@ -457,6 +457,12 @@ int main(void) {
     int8.seed = 6;
     test_model_case("int8 weights/relu/2 highway/2 layers/skip/clips", &int8);
 
+    /* float16 GEMM weights (the reference runs on the widened halves). */
+    test_model_spec float16 = base;
+    float16.float16 = 1;
+    float16.seed = 8;
+    test_model_case("float16 weights/relu/2 highway/2 layers/skip/clips", &float16);
+
     test_invalid_arguments();
     return test_report("test_forward");
 }

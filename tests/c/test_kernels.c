@@ -2,9 +2,11 @@
  * test_kernels.c — every GEMM kernel against the scalar spec on edge shapes:
  * m = 1..9 (partial 4-row tiles), n around the 8- and 4-column blocks
  * and the 8-column panels (1, 3, 4, 7, 8, 9, 15, 16, 17, 129), k from 1 to
- * 129, strided operands, with and without bias and accumulation. gemm.h
- * promises the same summation order in every kernel, so results must agree
- * bit for bit; the scalar spec itself is checked against sums by hand.
+ * 129 (600 for int8 and float16), strided operands, with and without bias
+ * and accumulation. gemm.h promises the same summation order in every
+ * kernel, so results must agree bit for bit — float16 ones also with the
+ * float spec on the widened halves; the scalar specs themselves are checked
+ * against sums and roundings by hand.
  */
 #include <math.h>
 #include <stdint.h>
@@ -23,80 +25,108 @@ static void fill(float *x, size_t n, uint32_t *rng) {
     for (size_t i = 0; i < n; i++) x[i] = random_float(rng);
 }
 
-/* Runs kernel and the scalar spec on the same inputs; returns 1 if they agree
- * everywhere, including the padding columns of C that must stay untouched. */
-static int agrees(elmo_f32_gemm_fn kernel, size_t m, size_t n, size_t k, int with_bias, int accumulate,
+/* A kernel under test: the one of its kind that is set. */
+typedef struct kernel_under_test {
+    elmo_f32_gemm_fn f32;
+    elmo_f32i8_gemm_fn i8;
+    elmo_f32f16_gemm_fn f16;
+} kernel_under_test;
+
+/* 1 if got and want (m rows of ldc floats, the padding columns included)
+ * hold the same bits; else 0, and where names the first difference. */
+static int same_bits(const float *got, const float *want, size_t m, size_t ldc, char *where, size_t where_size) {
+    for (size_t i = 0; i < m * ldc; i++) {
+        if (memcmp(&got[i], &want[i], sizeof(float)) != 0) {
+            snprintf(where, where_size, "C[%zu][%zu] = %.9g, spec %.9g", i / ldc, i % ldc, got[i], want[i]);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Runs the kernel and its spec on the same random operands (strides wider
+ * than the rows, C prefilled): the float spec for float kernels, the int8
+ * spec for int8 ones, and for float16 ones both the float16 spec and the
+ * float spec on the widened halves, which must all give the same bits. */
+static int agrees(const kernel_under_test *kernel, size_t m, size_t n, size_t k, int with_bias, int accumulate,
                   uint32_t *rng, char *where, size_t where_size) {
-    const size_t lda = k + 3, ldb = n + 5, ldc = n + 2; /* strides wider than the rows */
+    const size_t lda = k + 3, ldb = n + 5, ldc = n + 2;
     float *a = malloc(m * lda * sizeof(float)), *b = malloc(k * ldb * sizeof(float));
-    float *packed = malloc(elmo_packed_floats(k, n) * sizeof(float));
-    float *bias = malloc(n * sizeof(float));
+    float *packed = malloc(elmo_packed_floats(k, n) * sizeof(float)), *bias = malloc(n * sizeof(float));
     float *want = malloc(m * ldc * sizeof(float)), *got = malloc(m * ldc * sizeof(float));
+    int8_t *q = malloc(elmo_i8_packed_bytes(k, n));
+    float *scale = malloc(elmo_panel_columns(n) * sizeof(float));
+    uint16_t *halves = malloc(elmo_packed_floats(k, n) * sizeof(uint16_t));
     fill(a, m * lda, rng);
     fill(b, k * ldb, rng);
     fill(bias, n, rng);
     fill(want, m * ldc, rng);
     memcpy(got, want, m * ldc * sizeof(float));
-    elmo_f32_pack_panels(k, n, b, ldb, packed);
-    elmo_f32_gemm__scalar(m, n, k, a, lda, packed, with_bias ? bias : NULL, want, ldc, accumulate);
-    kernel(m, n, k, a, lda, packed, with_bias ? bias : NULL, got, ldc, accumulate);
+    const float *bias_or_null = with_bias ? bias : NULL;
     int ok = 1;
-    for (size_t i = 0; i < m * ldc && ok; i++) {
-        if (memcmp(&got[i], &want[i], sizeof(float)) != 0) {
-            snprintf(where, where_size, "C[%zu][%zu] = %.9g, scalar %.9g", i / ldc, i % ldc, got[i], want[i]);
-            ok = 0;
-        }
+    if (kernel->i8) {
+        elmo_i8_quantize_panels(k, n, b, ldb, q, scale);
+        elmo_f32i8_gemm__scalar(m, n, k, a, lda, q, scale, bias_or_null, want, ldc, accumulate);
+        kernel->i8(m, n, k, a, lda, q, scale, bias_or_null, got, ldc, accumulate);
+    } else if (kernel->f16) {
+        elmo_f16_pack_panels(k, n, b, ldb, halves);
+        for (size_t e = 0; e < elmo_packed_floats(k, n); e++) packed[e] = elmo_f16_to_f32(halves[e]);
+        float *spec = malloc(m * ldc * sizeof(float));
+        memcpy(spec, want, m * ldc * sizeof(float));
+        elmo_f32_gemm__scalar(m, n, k, a, lda, packed, bias_or_null, want, ldc, accumulate);
+        elmo_f32f16_gemm__scalar(m, n, k, a, lda, halves, bias_or_null, spec, ldc, accumulate);
+        ok = same_bits(spec, want, m, ldc, where, where_size);
+        if (!ok) snprintf(where + strlen(where), where_size - strlen(where), " (float16 spec vs float spec)");
+        free(spec);
+        kernel->f16(m, n, k, a, lda, halves, bias_or_null, got, ldc, accumulate);
+    } else {
+        elmo_f32_pack_panels(k, n, b, ldb, packed);
+        elmo_f32_gemm__scalar(m, n, k, a, lda, packed, bias_or_null, want, ldc, accumulate);
+        kernel->f32(m, n, k, a, lda, packed, bias_or_null, got, ldc, accumulate);
     }
-    free(a);
-    free(b);
-    free(packed);
-    free(bias);
-    free(want);
-    free(got);
+    ok = ok && same_bits(got, want, m, ldc, where, where_size);
+    free(a), free(b), free(packed), free(bias), free(want), free(got), free(q), free(scale), free(halves);
     return ok;
 }
 
-/* The same for int8 weights: kernel against the int8 scalar spec. */
-static int agrees_i8(elmo_f32i8_gemm_fn kernel, size_t m, size_t n, size_t k, int with_bias, int accumulate,
-                     uint32_t *rng, char *where, size_t where_size) {
-    const size_t lda = k + 3, ldc = n + 2;
-    float *a = malloc(m * lda * sizeof(float)), *b = malloc(k * n * sizeof(float));
-    int8_t *q = malloc(elmo_i8_packed_bytes(k, n));
-    float *scale = malloc(elmo_panel_columns(n) * sizeof(float)), *bias = malloc(n * sizeof(float));
-    float *want = malloc(m * ldc * sizeof(float)), *got = malloc(m * ldc * sizeof(float));
-    fill(a, m * lda, rng);
-    fill(b, k * n, rng);
-    fill(bias, n, rng);
-    fill(want, m * ldc, rng);
-    memcpy(got, want, m * ldc * sizeof(float));
-    elmo_i8_quantize_panels(k, n, b, n, q, scale);
-    elmo_f32i8_gemm__scalar(m, n, k, a, lda, q, scale, with_bias ? bias : NULL, want, ldc, accumulate);
-    kernel(m, n, k, a, lda, q, scale, with_bias ? bias : NULL, got, ldc, accumulate);
-    int ok = 1;
-    for (size_t i = 0; i < m * ldc && ok; i++) {
-        if (memcmp(&got[i], &want[i], sizeof(float)) != 0) {
-            snprintf(where, where_size, "C[%zu][%zu] = %.9g, scalar %.9g", i / ldc, i % ldc, got[i], want[i]);
-            ok = 0;
-        }
-    }
-    free(a), free(b), free(q), free(scale), free(bias), free(want), free(got);
-    return ok;
-}
-
-static void sweep_i8(const char *name, elmo_f32i8_gemm_fn kernel) {
-    static const size_t ns[] = {1, 3, 7, 8, 9, 16, 17, 33, 129};
-    static const size_t ks[] = {1, 2, 3, 17, 129, 256, 257, 600};
-    uint32_t rng = 777;
-    char where[128];
+/* Every m = 1..9, n of ns, k of ks, with and without bias and accumulation. */
+static void sweep(const char *name, kernel_under_test kernel, const size_t *ns, size_t n_ns, const size_t *ks,
+                  size_t n_ks, uint32_t seed) {
+    char where[160];
     for (size_t m = 1; m <= 9; m++)
-        for (size_t ni = 0; ni < sizeof ns / sizeof *ns; ni++)
-            for (size_t ki = 0; ki < sizeof ks / sizeof *ks; ki++)
+        for (size_t ni = 0; ni < n_ns; ni++)
+            for (size_t ki = 0; ki < n_ks; ki++)
                 for (int variant = 0; variant < 4; variant++) {
-                    const int ok = agrees_i8(kernel, m, ns[ni], ks[ki], variant & 1, variant >> 1, &rng, where,
-                                             sizeof where);
-                    CHECK(ok, "%s m=%zu n=%zu k=%zu bias=%d accumulate=%d: %s", name, m, ns[ni], ks[ki], variant & 1,
-                          variant >> 1, where);
+                    const int with_bias = variant & 1, accumulate = variant >> 1;
+                    const int ok =
+                        agrees(&kernel, m, ns[ni], ks[ki], with_bias, accumulate, &seed, where, sizeof where);
+                    CHECK(ok, "%s m=%zu n=%zu k=%zu bias=%d accumulate=%d: %s", name, m, ns[ni], ks[ki], with_bias,
+                          accumulate, where);
                 }
+}
+
+#define COUNT(array) (sizeof array / sizeof *array)
+
+/* Columns around the 4-, 8-, 16- and 32-column tiles; k odd and even, and
+ * for float16 and int8 past 128 and 256 (float16 weights are widened 128
+ * rows at a time, int8 kernels quantize activations in chunks of 256). */
+static const size_t float_ns[] = {1, 3, 4, 7, 8, 9, 15, 16, 17, 24, 25, 31, 32, 33, 129};
+static const size_t float_ks[] = {1, 2, 3, 4, 17, 129};
+static const size_t f16_ns[] = {1, 3, 7, 8, 9, 16, 17, 31, 32, 33, 129};
+static const size_t f16_ks[] = {1, 2, 3, 17, 129, 256, 257, 600};
+static const size_t i8_ns[] = {1, 3, 7, 8, 9, 16, 17, 33, 129};
+static const size_t i8_ks[] = {1, 2, 3, 17, 129, 256, 257, 600};
+
+static void sweep_f32(const char *name, elmo_f32_gemm_fn fn) {
+    sweep(name, (kernel_under_test){.f32 = fn}, float_ns, COUNT(float_ns), float_ks, COUNT(float_ks), 12345);
+}
+
+static void sweep_f16(const char *name, elmo_f32f16_gemm_fn fn) {
+    sweep(name, (kernel_under_test){.f16 = fn}, f16_ns, COUNT(f16_ns), f16_ks, COUNT(f16_ks), 4242);
+}
+
+static void sweep_i8(const char *name, elmo_f32i8_gemm_fn fn) {
+    sweep(name, (kernel_under_test){.i8 = fn}, i8_ns, COUNT(i8_ns), i8_ks, COUNT(i8_ks), 777);
 }
 
 /* Quantization and the int8 spec against numbers worked out by hand. */
@@ -115,26 +145,62 @@ static void test_i8_spec(void) {
     const float a[2] = {1.0f, 2.0f}, bias[2] = {10.0f, -3.0f};
     int16_t aq[2];
     CHECK(elmo_i16_quantize(a, 2, aq) == 2.0f / 32767.0f && aq[0] == 16384 && aq[1] == 32767, "int16 activations");
+    /* NaN and infinite activations (from a hostile model) quantize to defined values, not UB (UBSan checks). */
+    const float odd[4] = {NAN, 1.0f, INFINITY, -4.0f};
+    int16_t oq[4];
+    elmo_i16_quantize(odd, 2, oq);
+    CHECK(oq[0] == 0 && oq[1] == 32767, "a NaN activation: %d %d", oq[0], oq[1]);
+    elmo_i16_quantize(odd + 1, 3, oq);
+    CHECK(oq[0] == 0 && oq[1] == 0 && oq[2] == 0, "an infinite activation: %d %d %d", oq[0], oq[1], oq[2]);
     float c[2];
     elmo_f32i8_gemm__scalar(1, 2, 2, a, 2, q, scale, bias, c, 2, 0);
     CHECK(fabsf(c[0] - 10.54f) < 1e-4f && c[1] == -3.0f, "int8 GEMM: %g %g", c[0], c[1]);
 }
 
-static void sweep(const char *name, elmo_f32_gemm_fn kernel) {
-    static const size_t ns[] = {1, 3, 4, 7, 8, 9, 15, 16, 17, 24, 25, 31, 32, 33, 129};
-    static const size_t ks[] = {1, 2, 3, 4, 17, 129};
-    uint32_t rng = 12345;
-    char where[128];
-    for (size_t m = 1; m <= 9; m++)
-        for (size_t ni = 0; ni < sizeof ns / sizeof *ns; ni++)
-            for (size_t ki = 0; ki < sizeof ks / sizeof *ks; ki++)
-                for (int variant = 0; variant < 4; variant++) {
-                    const int with_bias = variant & 1, accumulate = variant >> 1;
-                    const int ok = agrees(kernel, m, ns[ni], ks[ki], with_bias, accumulate, &rng, where,
-                                          sizeof where);
-                    CHECK(ok, "%s m=%zu n=%zu k=%zu bias=%d accumulate=%d: %s", name, m, ns[ni], ks[ki],
-                          with_bias, accumulate, where);
-                }
+/* The float16 kernel as model code reaches it: elmo_weight_gemm() with a float16 weight. */
+static void dispatched_f16(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
+                           const uint16_t *restrict b_packed, const float *restrict bias, float *restrict c, size_t ldc,
+                           int accumulate) {
+    const elmo_weight w = {ELMO_WEIGHT_F16, b_packed, NULL};
+    elmo_weight_gemm(m, n, k, a, lda, &w, bias, c, ldc, accumulate);
+}
+
+/* float32 -> float16 rounding (to nearest, ties to even) at its edges, and
+ * widening, exhaustively: every finite half widens to a float that rounds back to it. */
+static void test_f16_spec(void) {
+    static const struct { float x; uint16_t h; } cases[] = {
+        {1.0f, 0x3c00},
+        {-2.0f, 0xc000},
+        {-0.0f, 0x8000},
+        {65504.0f, 0x7bff},          /* the largest half */
+        {65519.996f, 0x7bff},        /* just under the tie with 65536 */
+        {65520.0f, 0x7c00},          /* the tie: to even, which is infinity */
+        {1e9f, 0x7c00},
+        {1.0f + 0x1p-11f, 0x3c00},   /* ties: to the even neighbour */
+        {1.0f + 0x3p-11f, 0x3c02},
+        {1.0f + 0x1p-11f + 0x1p-20f, 0x3c01},
+        {0x1p-14f, 0x0400},          /* the smallest normal */
+        {0x1p-14f - 0x1p-25f, 0x0400}, /* a tie between the largest subnormal and it */
+        {0x1p-24f, 0x0001},          /* the smallest subnormal */
+        {0x1p-25f, 0x0000},          /* half of it: a tie, to even 0 */
+        {0x1.000002p-25f, 0x0001},
+        {0x3p-25f, 0x0002},          /* 1.5 units: a tie, to even 2 */
+        {1e-10f, 0x0000},
+        {-1e-10f, 0x8000},
+    };
+    for (size_t i = 0; i < COUNT(cases); i++) {
+        const uint16_t h = elmo_f32_to_f16(cases[i].x);
+        CHECK(h == cases[i].h, "f32_to_f16(%a) = 0x%04x, want 0x%04x", (double)cases[i].x, h, cases[i].h);
+    }
+    CHECK((elmo_f32_to_f16(NAN) & 0x7fffu) > 0x7c00u, "NaN stays NaN");
+    CHECK(elmo_f16_to_f32(0x3c00) == 1.0f && elmo_f16_to_f32(0x7bff) == 65504.0f &&
+              elmo_f16_to_f32(0x0001) == 0x1p-24f && elmo_f16_to_f32(0x83ff) == -0x3ffp-24f &&
+              signbit(elmo_f16_to_f32(0x8000)) && elmo_f16_to_f32(0x8000) == 0.0f,
+          "widening: 1, 65504, the subnormals, -0");
+    size_t mismatches = 0;
+    for (uint32_t h = 0; h <= 0xffff; h++)
+        if ((h & 0x7c00u) != 0x7c00u && elmo_f32_to_f16(elmo_f16_to_f32((uint16_t)h)) != h) mismatches++;
+    CHECK(mismatches == 0, "%zu finite halves do not round-trip", mismatches);
 }
 
 /* The scalar spec itself, against sums written out by hand. */
@@ -158,14 +224,18 @@ static void test_scalar_spec(void) {
 int main(void) {
     test_scalar_spec();
     test_i8_spec();
+    test_f16_spec();
+    sweep_f16("elmo_f32f16_gemm__scalar", elmo_f32f16_gemm__scalar);
 #if ELMO_HAVE_WASMSIMD
-    sweep("elmo_f32_gemm__wasmsimd", elmo_f32_gemm__wasmsimd);
+    sweep_f32("elmo_f32_gemm__wasmsimd", elmo_f32_gemm__wasmsimd);
     sweep_i8("elmo_f32i8_gemm__wasmsimd", elmo_f32i8_gemm__wasmsimd);
+    sweep_f16("elmo_f32f16_gemm__wasmsimd", elmo_f32f16_gemm__wasmsimd);
 #else
     CHECK(0, "built without wasm SIMD intrinsics (install libsimde-dev): the SIMD kernel is untested");
 #endif
     /* The dispatched kernel is the one model code runs. */
-    sweep(elmo_f32_gemm_name(), elmo_f32_gemm);
+    sweep_f32(elmo_f32_gemm_name(), elmo_f32_gemm);
+    sweep_f16("elmo_weight_gemm (float16)", dispatched_f16);
     printf("dispatched kernel: %s\n", elmo_f32_gemm_name());
     return test_report("test_kernels");
 }

@@ -1,9 +1,10 @@
 /*
  * test_threads.c — the thread pool: products shared among 2, 3 and 4
- * threads give the same bits as one thread (elmo_gemm, and whole forward
- * passes of stateless and stateful batches, whole and in workspace-bounded
- * chunks: two teams of one, one team of three, two teams of two), and the
- * helpers return after elmo_thread_pool_stop().
+ * threads give the same bits as one thread (elmo_gemm on float32, float16
+ * and int8 weights, and whole forward passes of stateless and stateful
+ * batches, whole and in workspace-bounded chunks: two teams of one, one
+ * team of three, two teams of two), and the helpers return after
+ * elmo_thread_pool_stop().
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -30,23 +31,34 @@ static void *helper_main(void *arg) {
     return NULL;
 }
 
-static void test_gemm(elmo_thread_pool *pool, int32_t n_threads) {
+/* elmo_gemm on the pool against one thread, for each type of weight. */
+static void test_gemm(elmo_thread_pool *pool, int32_t n_threads, elmo_weight_type type) {
     /* n not a multiple of the 32-column blocks, m with a partial 4-row block. */
     const size_t m = 6, n = 203, k = 97;
     uint32_t rng = 99;
     float *a = malloc(m * k * sizeof(float)), *b = malloc(k * n * sizeof(float));
     float *packed = malloc(elmo_packed_floats(k, n) * sizeof(float)), *bias = malloc(n * sizeof(float));
+    uint16_t *halves = malloc(elmo_packed_floats(k, n) * sizeof(uint16_t));
     float *one = malloc(m * n * sizeof(float)), *many = malloc(m * n * sizeof(float));
     for (size_t i = 0; i < m * k; i++) a[i] = test_random(&rng);
     for (size_t i = 0; i < k * n; i++) b[i] = test_random(&rng);
     for (size_t i = 0; i < n; i++) bias[i] = test_random(&rng);
     elmo_f32_pack_panels(k, n, b, n, packed);
-    elmo_f32_gemm(m, n, k, a, k, packed, bias, one, n, 0);
-    const elmo_weight w = {ELMO_WEIGHT_F32, packed, NULL};
+    elmo_f16_pack_panels(k, n, b, n, halves);
+    /* An odd k: int8 rows go in pairs, so a column block starts k + 1 bytes per column in. */
+    int8_t *q = malloc(elmo_i8_packed_bytes(k, n));
+    float *scale = malloc(elmo_panel_columns(n) * sizeof(float));
+    elmo_i8_quantize_panels(k, n, b, n, q, scale);
+    const elmo_weight w = {type,
+                           type == ELMO_WEIGHT_F16  ? (const void *)halves
+                           : type == ELMO_WEIGHT_I8 ? (const void *)q
+                                                    : packed,
+                           type == ELMO_WEIGHT_I8 ? scale : NULL};
+    elmo_weight_gemm(m, n, k, a, k, &w, bias, one, n, 0);
     elmo_gemm(pool, m, n, k, a, k, &w, bias, many, n, 0);
-    CHECK(memcmp(one, many, m * n * sizeof(float)) == 0, "elmo_gemm on %d threads differs from one thread",
-          (int)n_threads);
-    free(a), free(b), free(packed), free(bias), free(one), free(many);
+    CHECK(memcmp(one, many, m * n * sizeof(float)) == 0,
+          "elmo_gemm (weight type %d) on %d threads differs from one thread", (int)type, (int)n_threads);
+    free(a), free(b), free(packed), free(bias), free(halves), free(q), free(scale), free(one), free(many);
 }
 
 /* Embeds the same batches with ctx_one (no pool) and ctx_many (the pool): a
@@ -117,7 +129,9 @@ static void test_pool(int32_t n_threads) {
         helpers[i] = (helper){pool, i, -100};
         pthread_create(&threads[i], NULL, helper_main, &helpers[i]);
     }
-    test_gemm(pool, n_threads);
+    test_gemm(pool, n_threads, ELMO_WEIGHT_F32);
+    test_gemm(pool, n_threads, ELMO_WEIGHT_F16);
+    test_gemm(pool, n_threads, ELMO_WEIGHT_I8);
     for (size_t i = 0; i < sizeof WORKSPACE_LIMITS / sizeof WORKSPACE_LIMITS[0]; i++)
         test_forward(pool, n_threads, WORKSPACE_LIMITS[i], 0);
     test_forward(pool, n_threads, 0, MANY_WORDS);

@@ -16,10 +16,19 @@ enum { WEIGHTS_BYTES = 48 * 1024 };
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static float *weights;
     if (!weights) {
-        /* Small values, so an accepted model computes finite numbers (UBSan checks float-to-int casts). */
+        /* Small values, so an accepted model computes finite numbers (UBSan checks float-to-int casts),
+         * read as floats or as halves (dtype "float16"): the exponent of the half in a float's high
+         * bits is that of a number below 0.25, and clearing bit 14 keeps the one in its low bits
+         * below 2 (the top bit of its exponent), so none reads as a huge number. */
         weights = aligned_alloc(64, WEIGHTS_BYTES);
         uint32_t rng = 1;
-        for (size_t i = 0; i < WEIGHTS_BYTES / sizeof(float); i++) weights[i] = 0.25f * test_random(&rng);
+        for (size_t i = 0; i < WEIGHTS_BYTES / sizeof(float); i++) {
+            const float x = 0.25f * test_random(&rng);
+            uint32_t bits;
+            memcpy(&bits, &x, sizeof bits);
+            bits &= ~(uint32_t)0x4000;
+            memcpy(&weights[i], &bits, sizeof bits);
+        }
     }
     /* A copy of exactly size bytes: ASan sees any read past the text's end. */
     char *json = malloc(size ? size : 1);

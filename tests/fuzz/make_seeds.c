@@ -41,6 +41,9 @@ int main(int argc, char **argv) {
     spec = fuzz_model_spec();
     spec.n_layers = 1, spec.use_skip_connections = 0, spec.cell_clip = -1, spec.proj_clip = -1;
     manifest_seed(dir, "one-layer-no-clip", spec);
+    spec = fuzz_model_spec();
+    spec.float16 = 1;
+    manifest_seed(dir, "float16", spec);
 
     snprintf(dir, sizeof dir, "%s/fuzz_char_ids", argv[1]);
     write_file(dir, "ascii", "\x30\x00The", 5);

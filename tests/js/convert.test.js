@@ -320,7 +320,7 @@ describe('convertModel refuses bad inputs and leaves nothing behind', () => {
 
   /**
    * @param {string} label
-   * @param {{ options?: (o: any) => void, optionsText?: string, weights?: WeightEdits, weightsBytes?: Uint8Array, noWeights?: boolean }} setup
+   * @param {{ options?: (o: any) => void, optionsText?: string, weights?: WeightEdits, weightsBytes?: Uint8Array, noWeights?: boolean, dtype?: import('../../js/node/model-layout.js').GemmDtype }} setup
    * @param {RegExp} message
    */
   const refuses = (label, setup, message) =>
@@ -337,7 +337,7 @@ describe('convertModel refuses bad inputs and leaves nothing behind', () => {
       outputs = join(root, `out-${slug}`);
       await mkdir(outputs);
       const outDir = join(outputs, 'parent', 'model');
-      await assert.rejects(convertModel(optionsPath, weightsPath, outDir, { shardBytes: 4096 }), (err) => {
+      await assert.rejects(convertModel(optionsPath, weightsPath, outDir, { shardBytes: 4096, dtype: setup.dtype }), (err) => {
         assert.ok(err instanceof Error);
         assert.match(err.message, message);
         return true;
@@ -387,6 +387,17 @@ describe('convertModel refuses bad inputs and leaves nothing behind', () => {
   refuses('an empty weight file', { weightsBytes: new Uint8Array(0) }, /is not an HDF5 file$/);
 
   refuses('a missing weight file', { noWeights: true }, /a-missing-weight-file\.hdf5: no such file$/);
+
+  /** A [124, 124] highway matrix of zeros but one value at [3, 5]. @param {number} value */
+  const highwayWith = (value) => {
+    const data = new Float32Array(F * F);
+    data[3 * F + 5] = value;
+    return { 'CNN_high_1/W_transform': { data, shape: [F, F] } };
+  };
+  refuses('a weight past float16\'s range, as float16', { weights: { replace: highwayWith(65520) }, dtype: 'float16' },
+    /dataset "CNN_high_1\/W_transform" \(tensor "highway\/1\/W_transform"\): value 65520 at \[3, 5\] is beyond float16's range \(±65504\); convert with --dtype float32 or int8$/);
+  refuses('a weight that is not finite, as float16', { weights: { replace: highwayWith(-Infinity) }, dtype: 'float16' },
+    /\(tensor "highway\/1\/W_transform"\): value -Infinity at \[3, 5\] is not finite/);
 
   test('a bad shardBytes', async () => {
     await assert.rejects(convertModel(OPTIONS, WEIGHTS, join(root, 'never'), { shardBytes: 0 }), /shardBytes must be a positive integer/);

@@ -61,6 +61,33 @@ export function maxAbsDiff(a, b) {
 }
 
 /**
+ * How close the top layers of two engines' results are: the smallest cosine
+ * similarity of a token's vectors and the largest absolute difference of a value.
+ * @param {Array<{ shape: number[], data: Float32Array }>} want per sentence, (layers, n, dim)
+ * @param {Array<{ shape: number[], data: Float32Array }>} got the same sentences
+ * @returns {{ minCosine: number, maxAbsError: number }}
+ */
+export function compareTopLayers(want, got) {
+  let minCosine = 1;
+  let maxAbsError = 0;
+  want.forEach(({ shape: [layers, n, dim], data }, i) => {
+    const top = (layers - 1) * n * dim;
+    for (let tok = 0; tok < n; tok++) {
+      let dot = 0, na = 0, nb = 0;
+      for (let d = 0; d < dim; d++) {
+        const x = data[top + tok * dim + d], y = got[i].data[top + tok * dim + d];
+        dot += x * y;
+        na += x * x;
+        nb += y * y;
+        maxAbsError = Math.max(maxAbsError, Math.abs(x - y));
+      }
+      minCosine = Math.min(minCosine, dot / Math.sqrt(na * nb));
+    }
+  });
+  return { minCosine, maxAbsError };
+}
+
+/**
  * For a test file: converts the fixture before its tests and deletes it
  * after them. The returned object is filled in by then.
  * @param {object} [options] passed to convertModel

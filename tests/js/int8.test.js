@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { Elmo } from '../../js/index.js';
 import { convertModel } from '../../js/node/convert.js';
 import { readModelDir } from '../bench/onnx-graph.js';
-import { convertFixture, fixtureSentences, optionsPath, weightsPath } from './fixture.js';
+import { compareTopLayers, convertFixture, fixtureSentences, optionsPath, weightsPath } from './fixture.js';
 
 /** @type {Awaited<ReturnType<typeof convertFixture>>} */
 let f32;
@@ -53,23 +53,7 @@ test('the engine runs int8 weights: top layer within cosine 0.999 of float32', a
   const sentences = (await fixtureSentences()).flat().map((s) => s.split(' '));
   const [a, b] = await Promise.all([Elmo.load(f32.modelDir), Elmo.load(int8Dir)]);
   try {
-    const [ea, eb] = [await a.embed(sentences), await b.embed(sentences)];
-    let minCos = 1;
-    let maxErr = 0;
-    ea.forEach(({ shape: [layers, n, dim], data }, i) => {
-      const top = (layers - 1) * n * dim;
-      for (let tok = 0; tok < n; tok++) {
-        let dot = 0, na = 0, nb = 0;
-        for (let d = 0; d < dim; d++) {
-          const x = data[top + tok * dim + d], y = eb[i].data[top + tok * dim + d];
-          dot += x * y;
-          na += x * x;
-          nb += y * y;
-          maxErr = Math.max(maxErr, Math.abs(x - y));
-        }
-        minCos = Math.min(minCos, dot / Math.sqrt(na * nb));
-      }
-    });
+    const { minCosine: minCos, maxAbsError: maxErr } = compareTopLayers(await a.embed(sentences), await b.embed(sentences));
     t.diagnostic(`int8 vs float32 over 30 sentences: min cosine ${minCos.toFixed(7)}, max abs error ${maxErr.toExponential(2)}`);
     assert.ok(minCos >= 0.999, `min cosine ${minCos}`);
     assert.ok(maxErr > 0, 'int8 really changes the numbers');
@@ -80,5 +64,5 @@ test('the engine runs int8 weights: top layer within cosine 0.999 of float32', a
 });
 
 test('convert refuses an unknown dtype', async () => {
-  await assert.rejects(convertModel(optionsPath, weightsPath, join(f32.dir, 'bad'), { dtype: /** @type {any} */ ('float16') }), /dtype must be "float32" or "int8", got "float16"/);
+  await assert.rejects(convertModel(optionsPath, weightsPath, join(f32.dir, 'bad'), { dtype: /** @type {any} */ ('uint8') }), /dtype must be one of "float32", "float16", "int8", got "uint8"/);
 });

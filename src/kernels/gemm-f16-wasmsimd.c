@@ -1,0 +1,60 @@
+/*
+ * gemm-f16-wasmsimd.c — the float16-weight GEMM of gemm.h in wasm SIMD128,
+ * reading half the bytes of float panels. One 16-byte load holds a panel
+ * row of 8 halves; it widens to 8 floats in registers as elmo_f16_to_f32
+ * does it, and every element is then formed as the float kernel forms it,
+ * so the results are the float kernel's on the widened weights, bit for bit.
+ *
+ * Widening costs about as much as the multiply-adds it feeds (V8 on x64):
+ * - under 8 rows (the LSTM's recurrent GEMV), the float kernel's tiles run on
+ *   the halves, widening each panel row in registers once per 4-row tile
+ *   or leftover row;
+ * - from 8 rows, elmo_f32f16_gemm_widened() widens each 32-column block,
+ *   128 rows at a time, into a float block on the stack (16 KiB, in L1),
+ *   and the float kernel runs on it for every row: the widening is paid
+ *   once, not once per 4 rows (256×256×256: 32 GFLOP/s instead of 20, the
+ *   float kernel's 34).
+ * Either way the weights are read once per call.
+ */
+#include "gemm.h"
+#include "simd-tile.h"
+
+typedef uint16_t tile_weight;
+
+/* Halves sign-extended to 32 bits and shifted left by 13 hold the sign in
+ * bits 31..28 and the exponent and mantissa in bits 27..13; keeping bit 31
+ * and bits 27..0 gives elmo_f16_to_f32's float before its factor 2^112. */
+static inline v128_t widen4(v128_t extended) {
+    const v128_t bits = wasm_v128_and(wasm_i32x4_shl(extended, 13), wasm_i32x4_splat(INT32_MIN | 0x0fffffff));
+    return wasm_f32x4_mul(bits, wasm_f32x4_splat(0x1p112f));
+}
+
+/* A panel row: 8 halves, one load, widened to floats. */
+static inline tile_row load_row8(const uint16_t *w) {
+    const v128_t h = wasm_v128_load(w);
+    return (tile_row){widen4(wasm_i32x4_extend_low_i16x8(h)), widen4(wasm_i32x4_extend_high_i16x8(h))};
+}
+
+#include "gemm-wasmsimd-tiles.h"
+
+/* From this many rows of A on, blocks are widened once for all of them. */
+#define WIDEN_ONCE_MIN_ROWS 8
+
+/* count halves (a multiple of 8: whole panel rows) to floats. */
+static void widen_wasmsimd(const uint16_t *h, size_t count, float *out) {
+    for (size_t i = 0; i < count; i += ELMO_PANEL_WIDTH) {
+        const tile_row row = load_row8(h + i);
+        wasm_v128_store(out + i, row.lo);
+        wasm_v128_store(out + i + 4, row.hi);
+    }
+}
+
+void elmo_f32f16_gemm__wasmsimd(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
+                                const uint16_t *restrict b_packed, const float *restrict bias,
+                                float *restrict c, size_t ldc, int accumulate) {
+    if (m < WIDEN_ONCE_MIN_ROWS)
+        tiles_gemm(m, n, k, a, lda, b_packed, bias, c, ldc, accumulate);
+    else
+        elmo_f32f16_gemm_widened(m, n, k, a, lda, b_packed, bias, c, ldc, accumulate, elmo_f32_gemm__wasmsimd,
+                                 widen_wasmsimd);
+}
