@@ -74,11 +74,15 @@ static void char_cnn(const encode_job *job, size_t first, size_t last, float *co
     const elmo_hparams *hp = job->hp;
     const elmo_weights *w = job->w;
     const size_t d = (size_t)hp->char_dim, max_chars = (size_t)hp->max_chars;
-    const size_t F = (size_t)hp->n_cnn_features;
-    for (size_t t = first; t < last; t++)
-        for (size_t q = 0; q < max_chars; q++)
+    const size_t F = (size_t)hp->n_cnn_features, widest = (size_t)widest_filter(hp);
+    for (size_t t = first; t < last; t++) {
+        /* The computed windows read rows up to live + widest - 2; the rest is never read. */
+        const size_t live = live_positions(job->char_ids + t * max_chars, max_chars);
+        const size_t rows = live + widest - 1 < max_chars ? live + widest - 1 : max_chars;
+        for (size_t q = 0; q < rows; q++)
             memcpy(job->chars + (t * max_chars + q) * d,
                    w->char_embed + (size_t)job->char_ids[t * max_chars + q] * d, d * sizeof(float));
+    }
     size_t first_feature = 0;
     for (int32_t f = 0; f < hp->n_filters; f++) {
         const size_t width = (size_t)hp->filter_width[f], count = (size_t)hp->filter_count[f];
@@ -90,14 +94,16 @@ static void char_cnn(const encode_job *job, size_t first, size_t last, float *co
             const int has_pad_window = n_windows > live;
             elmo_weight_gemm(computed, count, width * d, job->chars + t * max_chars * d, d, &w->cnn_w[f], NULL,
                              conv, count, 0);
-            float *out = job->features + t * F + first_feature;
-            for (size_t c = 0; c < count; c++) {
-                float best = has_pad_window ? pad[c] : conv[c];
-                for (size_t q = has_pad_window ? 0 : 1; q < computed; q++)
-                    if (conv[q * count + c] > best) best = conv[q * count + c];
-                /* max(x + b) = max(x) + b, so the bias is added once after the max. */
-                out[c] = activate(hp->activation, best + bias[c]);
+            /* The max over windows, a window at a time so the loop over filters vectorizes;
+             * each filter sees the same comparisons in the same order as one at a time. */
+            float *best = job->features + t * F + first_feature;
+            memcpy(best, has_pad_window ? pad : conv, count * sizeof(float));
+            for (size_t q = has_pad_window ? 0 : 1; q < computed; q++) {
+                const float *row = conv + q * count;
+                for (size_t c = 0; c < count; c++) best[c] = row[c] > best[c] ? row[c] : best[c];
             }
+            /* max(x + b) = max(x) + b, so the bias is added once after the max. */
+            for (size_t c = 0; c < count; c++) best[c] = activate(hp->activation, best[c] + bias[c]);
         }
         first_feature += count;
     }
