@@ -11,7 +11,8 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { flopsPerPosition } from './flops.js';
-import { runKernelBench } from './kernel-bench.js';
+import { openKernelBench, runKernelBench } from './kernel-bench.js';
+import { gemmCalls, kernelBoundMs } from './kernel-bound.js';
 import { BENCH_SHAPES, tokenLayerOnly } from './models.js';
 import { benchModel } from './random-model.js';
 import { cacheTable, kernelTable, loadTable, shareTable, speedTable } from './tables.js';
@@ -58,6 +59,32 @@ function runEngine(spec) {
 /** @param {[number, number]} shape */
 const label = ([batch, tokens]) => `${batch}×${tokens}`;
 
+/**
+ * Per model and input: the time of its products alone at the float wasm
+ * SIMD kernel's measured speed for each shape (kernel-bound.js).
+ * @param {Array<{ shape: import('./models.js').BenchShape, dir: string }>} dirs
+ * @returns {Promise<Map<string, number>>} by "model batch×tokens"
+ */
+async function kernelBounds(dirs) {
+  const bench = await openKernelBench();
+  /** @type {Map<string, number>} */
+  const gflops = new Map();
+  /** @param {{ m: number, n: number, k: number }} s */
+  const gflopsOf = ({ m, n, k }) => {
+    const key = `${m}x${n}x${k}`;
+    if (!gflops.has(key)) gflops.set(key, bench.gflops({ m, n, k }, 'wasmsimd', 150));
+    return /** @type {number} */ (gflops.get(key));
+  };
+  /** @type {Map<string, number>} */
+  const bounds = new Map();
+  for (const { shape, dir } of dirs) {
+    const { options } = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+    for (const input of INPUTS) bounds.set(`${shape.name} ${label(input)}`, kernelBoundMs(gemmCalls(options, ...input), gflopsOf));
+  }
+  bench.close();
+  return bounds;
+}
+
 async function main() {
   const { shapes, budgetMs } = parseArgs();
   const started = performance.now();
@@ -69,18 +96,21 @@ async function main() {
       shape,
       dir: await benchModel(shape, log),
       int8Dir: await benchModel(shape, log, 'int8'),
+      float16Dir: await benchModel(shape, log, 'float16'),
       tokenDir: await benchModel(tokenLayerOnly(shape), log),
     });
   }
 
   log('== GEMM kernels');
   const kernels = await runKernelBench();
+  log('== the products of each call, timed alone (kernel bound)');
+  const bound = await kernelBounds(dirs);
 
   const speedRows = [];
   const loadRows = [];
   const shareRows = [];
   const cacheRows = [];
-  for (const { shape, dir, int8Dir, tokenDir } of dirs) {
+  for (const { shape, dir, int8Dir, float16Dir, tokenDir } of dirs) {
     const options = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')).options;
     const flops = flopsPerPosition(options).total;
     const base = { modelDir: dir, shapes: INPUTS, budgetMs, minRuns: 2 };
@@ -91,6 +121,8 @@ async function main() {
     if (ours2.threads !== 2) throw new Error(`ours ran ${ours2.threads} threads where 2 were asked`);
     log(`== ${shape.name}: ours, int8 weights, 1 thread`);
     const int8 = await runEngine({ ...base, modelDir: int8Dir, engine: 'ours', threads: 1 });
+    log(`== ${shape.name}: ours, float16 weights, 1 thread`);
+    const float16 = await runEngine({ ...base, modelDir: float16Dir, engine: 'ours', threads: 1 });
     log(`== ${shape.name}: ORT 1 thread`);
     const ort1 = await runEngine({ ...base, engine: 'ort', threads: 1 });
     log(`== ${shape.name}: ORT 2 threads`);
@@ -99,8 +131,9 @@ async function main() {
       const tokS = (/** @type {RunResult} */ r) => (batch * tokens * 1000) / r.shapes[i].bestMs;
       speedRows.push({
         model: shape.name, input: label([batch, tokens]), ours: tokS(ours), ours2: tokS(ours2), int8: tokS(int8),
-        ort1: tokS(ort1), ort2: tokS(ort2),
+        float16: tokS(float16), ort1: tokS(ort1), ort2: tokS(ort2),
         oursGflops: (flops * batch * (tokens + 2)) / ours.shapes[i].bestMs / 1e6, peakGflops: kernels.peakGflops,
+        kernelBoundMs: /** @type {number} */ (bound.get(`${shape.name} ${label([batch, tokens])}`)), oursMs: ours.shapes[i].bestMs,
       });
     });
     loadRows.push({
@@ -133,7 +166,7 @@ async function main() {
   const report = [
     '## Speed: tokens/s (best of N runs, distinct random words each run; GFLOP/s counts <S> and </S> positions)',
     speedTable(speedRows),
-    'ours/ORT > 1 means ours is faster. ORT: onnxruntime-web wasm backend (SIMD build), same weights, graph from tests/bench/onnx-graph.js. int8: the same model converted with --dtype int8, against ORT on float32.',
+    'ours/ORT > 1 means ours is faster. ORT: onnxruntime-web wasm backend (SIMD build), same weights, graph from tests/bench/onnx-graph.js. int8, float16: the same model converted with --dtype int8 or float16, against ORT on float32. % of kernel bound: the time the call\'s matrix products take alone at the float wasm SIMD kernel\'s measured speed for each of their shapes (tests/bench/kernel-bound.js), over the measured time (1 thread).',
     '## The token cache on running text (Zipf-distributed words from a 10,000-word vocabulary; ours, 1 thread)',
     cacheTable(cacheRows),
     'Hit rate over all timed runs of both shapes. On the distinct random words of the speed table the cache can only reuse <S> and </S>.',

@@ -10,6 +10,9 @@ const BOW = 258;
 const EOW = 259;
 const PAD = 260;
 
+/** Lengths of the random words, each as likely. */
+export const WORD_LENGTHS = Object.freeze([3, 4, 5, 6, 7, 8, 9]);
+
 /**
  * A batch of `batch` sentences of `tokens` random words of 3-9 letters.
  * @param {number} batch
@@ -19,7 +22,7 @@ const PAD = 260;
  */
 export function randomBatch(batch, tokens, random = Math.random) {
   const word = () => {
-    const length = 3 + Math.floor(random() * 7);
+    const length = WORD_LENGTHS[Math.floor(random() * WORD_LENGTHS.length)];
     return String.fromCharCode(...Array.from({ length }, () => 97 + Math.floor(random() * 26)));
   };
   return Array.from({ length: batch }, () => Array.from({ length: tokens }, word));

@@ -68,39 +68,54 @@ export function kernelShapes() {
 }
 
 /**
- * @param {{ budgetMsPerCell?: number }} [options]
- * @returns {Promise<{ results: KernelResult[], peakGflops: number }>} peak: the best wasm SIMD
- *   GFLOP/s over the square shapes
+ * The kernel module, instantiated: times one kernel at one shape.
+ * @returns {Promise<{ gflops: (shape: { m: number, n: number, k: number }, kernel: string, budgetMs: number) => number, close: () => void }>}
  */
-export async function runKernelBench({ budgetMsPerCell = 300 } = {}) {
+export async function openKernelBench() {
   buildIfStale();
   const { instance } = await WebAssembly.instantiate(readFileSync(wasmPath), {
     env: { emscripten_notify_memory_growth() {} },
   });
   const fn = /** @type {any} */ (instance.exports);
   fn._initialize();
-  /** @type {KernelResult[]} */
-  const results = [];
-  for (const shape of kernelShapes()) {
-    if (fn.kb_setup(shape.m, shape.n, shape.k) !== 0) throw new Error(`kernel bench: out of memory at ${shape.m}x${shape.n}x${shape.k}`);
-    const flop = 2 * shape.m * shape.n * shape.k;
-    for (const [id, kernel] of KERNELS.entries()) {
+  let current = '';
+  return {
+    gflops({ m, n, k }, kernel, budgetMs) {
+      const key = `${m}x${n}x${k}`;
+      if (key !== current && fn.kb_setup(m, n, k) !== 0) throw new Error(`kernel bench: out of memory at ${key}`);
+      current = key;
+      const id = KERNELS.indexOf(/** @type {any} */ (kernel));
       // Enough repetitions for ~20 ms per timing, then best of as many timings as the budget allows.
       const t0 = performance.now();
       fn.kb_run(id, 1);
       const once = Math.max(performance.now() - t0, 1e-3);
       const reps = Math.max(1, Math.round(20 / once));
       let best = Infinity;
-      const end = performance.now() + budgetMsPerCell;
+      const end = performance.now() + budgetMs;
       do {
         const t = performance.now();
         fn.kb_run(id, reps);
         best = Math.min(best, (performance.now() - t) / reps);
       } while (performance.now() < end);
-      results.push({ ...shape, kernel, gflops: flop / best / 1e6 });
-    }
+      return (2 * m * n * k) / best / 1e6;
+    },
+    close: () => fn.kb_free(),
+  };
+}
+
+/**
+ * @param {{ budgetMsPerCell?: number }} [options]
+ * @returns {Promise<{ results: KernelResult[], peakGflops: number }>} peak: the best wasm SIMD
+ *   GFLOP/s over the square shapes
+ */
+export async function runKernelBench({ budgetMsPerCell = 300 } = {}) {
+  const bench = await openKernelBench();
+  /** @type {KernelResult[]} */
+  const results = [];
+  for (const shape of kernelShapes()) {
+    for (const kernel of KERNELS) results.push({ ...shape, kernel, gflops: bench.gflops(shape, kernel, budgetMsPerCell) });
   }
-  fn.kb_free();
+  bench.close();
   const peakGflops = Math.max(...results.filter((r) => r.square && r.kernel === 'wasmsimd').map((r) => r.gflops));
   return { results, peakGflops };
 }

@@ -25,10 +25,13 @@ const mib = (bytes) => (bytes ? `${(bytes / 2 ** 20).toFixed(0)} MiB` : 'n/a');
  * @property {number} ours tokens/s, 1 thread
  * @property {number} ours2 tokens/s, 2 threads
  * @property {number} int8 tokens/s, int8 weights, 1 thread
+ * @property {number} float16 tokens/s, float16 weights, 1 thread
  * @property {number | null} ort1 tokens/s, ORT 1 thread
  * @property {number | null} ort2 tokens/s, ORT 2 threads
  * @property {number} oursGflops 1 thread
  * @property {number} peakGflops the kernel benchmark's wasm SIMD peak
+ * @property {number} kernelBoundMs the call's products alone at the kernel's measured speed (kernel-bound.js)
+ * @property {number} oursMs 1 thread, the measured time of the call
  */
 
 /** @param {number} a @param {number | null} b */
@@ -37,12 +40,14 @@ const ratio = (a, b) => (b ? fixed(a / b, 2) : 'n/a');
 /** @param {SpeedRow[]} rows */
 export function speedTable(rows) {
   return markdownTable(
-    ['model', 'batch×tokens', 'ours 1 thread', 'ours 2 threads', 'ours int8 1 thread', 'ORT 1 thread', 'ORT 2 threads',
-      'ours/ORT 1t', 'ours/ORT 2t', 'int8/ORT 1t', '2t/1t (ours)', 'ours GFLOP/s (1t)', '% of GEMM peak'],
+    ['model', 'batch×tokens', 'ours 1 thread', 'ours 2 threads', 'ours int8 1 thread', 'ours float16 1 thread',
+      'ORT 1 thread', 'ORT 2 threads', 'ours/ORT 1t', 'ours/ORT 2t', 'int8/ORT 1t', 'float16/ORT 1t', '2t/1t (ours)',
+      'ours GFLOP/s (1t)', '% of GEMM peak', '% of kernel bound'],
     rows.map((r) => [
-      r.model, r.input, fixed(r.ours), fixed(r.ours2), fixed(r.int8), fixed(r.ort1), fixed(r.ort2),
-      ratio(r.ours, r.ort1), ratio(r.ours2, r.ort2), ratio(r.int8, r.ort1), ratio(r.ours2, r.ours),
+      r.model, r.input, fixed(r.ours), fixed(r.ours2), fixed(r.int8), fixed(r.float16), fixed(r.ort1), fixed(r.ort2),
+      ratio(r.ours, r.ort1), ratio(r.ours2, r.ort2), ratio(r.int8, r.ort1), ratio(r.float16, r.ort1), ratio(r.ours2, r.ours),
       fixed(r.oursGflops, 2), `${fixed((100 * r.oursGflops) / r.peakGflops, 0)}%`,
+      `${fixed((100 * r.kernelBoundMs) / r.oursMs, 0)}%`,
     ]),
   );
 }
