@@ -9,7 +9,8 @@ import { isNode } from './runtime.js';
  * @typedef {object} ModelSource
  * @property {string} location for messages: the URL or folder
  * @property {(name: string, signal?: AbortSignal) => Promise<string>} readText
- * @property {(name: string, signal?: AbortSignal) => AsyncIterable<Uint8Array>} readChunks
+ * @property {(name: string, signal?: AbortSignal) => AsyncIterable<Uint8Array>} readChunks a file's
+ *   bytes in order; a chunk may be reused for the next one, so use it before asking for that
  * @property {(name: string) => string} [urlOf] a file's absolute URL (HTTP sources only:
  *   what the browser cache keys shards by)
  */
@@ -131,13 +132,14 @@ export function httpSource(baseUrl) {
   };
 }
 
+const FILE_CHUNK_BYTES = 256 * 1024;
+
 /**
  * @param {string} dir a folder on disk
  * @returns {Promise<ModelSource>}
  */
 export async function fileSource(dir) {
-  const { readFile } = await import('node:fs/promises');
-  const { createReadStream } = await import('node:fs');
+  const { open, readFile } = await import('node:fs/promises');
   const path = await import('node:path');
   const root = path.resolve(dir);
   /** @param {string} name */
@@ -147,8 +149,21 @@ export async function fileSource(dir) {
     async readText(name, signal) {
       return readFile(inside(name), { encoding: 'utf8', signal });
     },
-    readChunks(name, signal) {
-      return createReadStream(inside(name), { highWaterMark: 1 << 20, signal });
+    // One buffer per file, read into again and again: a stream's fresh chunk
+    // per read would leave the whole model as garbage beside the wasm memory.
+    async *readChunks(name, signal) {
+      const file = await open(inside(name), 'r');
+      try {
+        const buffer = new Uint8Array(FILE_CHUNK_BYTES);
+        for (;;) {
+          signal?.throwIfAborted();
+          const { bytesRead } = await file.read(buffer, 0, buffer.byteLength, null);
+          if (bytesRead === 0) return;
+          yield buffer.subarray(0, bytesRead);
+        }
+      } finally {
+        await file.close();
+      }
     },
   };
 }
