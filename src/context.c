@@ -187,15 +187,36 @@ const char *elmo_context_last_error(const elmo_context *ctx) {
     return ctx ? ctx->error : "context is NULL";
 }
 
-/* Grows *buf to at least need elements; on failure the old buffer stays. */
-static int reserve(void **buf, size_t *cap, size_t need, size_t elem) {
-    if (need <= *cap) return 1;
-    if (need > SIZE_MAX / elem) return 0;
-    void *grown = realloc(*buf, need * elem);
-    if (!grown) return 0;
-    *buf = grown;
-    *cap = need;
-    return 1;
+/*
+ * Grows the three arenas to at least the sizes given. Their contents need
+ * not survive (every call carves them afresh), so all three are freed
+ * before any is allocated: the allocator can then put the larger ones where
+ * the old ones were, where growing one by one (realloc) left the old blocks
+ * as holes that wasm memory, which never shrinks, kept for good.
+ */
+static int grow_arenas(elmo_run_state *rs, size_t n_floats, size_t n_ints, size_t n_sizes) {
+    if (n_floats <= rs->floats_cap && n_ints <= rs->ints_cap && n_sizes <= rs->sizes_cap) return 1;
+    if (n_floats > SIZE_MAX / sizeof(float) || n_ints > SIZE_MAX / sizeof(int32_t) ||
+        n_sizes > SIZE_MAX / sizeof(size_t))
+        return 0;
+    n_floats = n_floats > rs->floats_cap ? n_floats : rs->floats_cap;
+    n_ints = n_ints > rs->ints_cap ? n_ints : rs->ints_cap;
+    n_sizes = n_sizes > rs->sizes_cap ? n_sizes : rs->sizes_cap;
+    free(rs->floats);
+    free(rs->ints);
+    free(rs->sizes);
+    rs->floats = malloc(n_floats * sizeof(float));
+    rs->ints = malloc(n_ints * sizeof(int32_t));
+    rs->sizes = malloc(n_sizes * sizeof(size_t));
+    const int ok = rs->floats && rs->ints && rs->sizes;
+    if (!ok) {
+        free(rs->floats), free(rs->ints), free(rs->sizes);
+        rs->floats = NULL, rs->ints = NULL, rs->sizes = NULL;
+    }
+    rs->floats_cap = ok ? n_floats : 0;
+    rs->ints_cap = ok ? n_ints : 0;
+    rs->sizes_cap = ok ? n_sizes : 0;
+    return ok;
 }
 
 /* Hands out consecutive aligned pieces of an arena (or just counts them when base is NULL). */
@@ -298,9 +319,7 @@ static elmo_status prepare_run_state(elmo_context *ctx, size_t T, size_t S, int 
     const size_t n_ints = run_ints(hp, T, S, rs);
     const size_t n_sizes = 2 * S;
 
-    if (!reserve((void **)&rs->floats, &rs->floats_cap, count.used, sizeof(float)) ||
-        !reserve((void **)&rs->ints, &rs->ints_cap, n_ints, sizeof(int32_t)) ||
-        !reserve((void **)&rs->sizes, &rs->sizes_cap, n_sizes, sizeof(size_t)))
+    if (!grow_arenas(rs, count.used, n_ints, n_sizes))
         return set_error(ctx, ELMO_STATUS_OUT_OF_MEMORY, "out of memory for a batch of %zu positions", T);
 
     if (stateful && S > ctx->n_slots) {
