@@ -19,13 +19,24 @@ size_t elmo_token_encoder_pad_scratch_floats(const elmo_hparams *hp) {
     return (size_t)widest_filter(hp) * (size_t)hp->char_dim;
 }
 
-/* One token-filter's convolution output: (max_chars, count) at most. */
-static size_t conv_floats(const elmo_hparams *hp) { return (size_t)hp->max_chars * (size_t)hp->max_filter_count; }
+/* Windows per convolution product: enough for full 4-row tiles and for the
+ * weights of a filter to serve many tokens, few enough that the product's
+ * output stays in cache for the max that reads it. A token's windows never
+ * straddle two products, so there is room for the longest token's. */
+#define CNN_WINDOWS 128
+
+static size_t window_rows(const elmo_hparams *hp) {
+    return (size_t)hp->max_chars > CNN_WINDOWS ? (size_t)hp->max_chars : CNN_WINDOWS;
+}
+
+/* One thread's scratch: the windows of a product (rows of widest * d) and its output (rows of max_count). */
+static size_t thread_scratch_floats(const elmo_hparams *hp) {
+    return window_rows(hp) * ((size_t)widest_filter(hp) * (size_t)hp->char_dim + (size_t)hp->max_filter_count);
+}
 
 size_t elmo_token_encoder_scratch_floats(const elmo_hparams *hp, size_t n_tokens, int32_t n_threads) {
-    /* Every token's (max_chars, d) char matrix, then each thread's conv output. */
-    const size_t per_token = (size_t)hp->max_chars * (size_t)hp->char_dim;
-    return n_tokens * per_token + (size_t)n_threads * conv_floats(hp);
+    (void)n_tokens; /* the windows of a product come from the char embedding table directly */
+    return (size_t)n_threads * thread_scratch_floats(hp);
 }
 
 void elmo_token_encoder_pad_windows(const elmo_hparams *hp, const elmo_weights *w, float *scratch,
@@ -51,59 +62,66 @@ static size_t live_positions(const int32_t *ids, size_t max_chars) {
     return n;
 }
 
-/*
- * The char CNN of tokens [first, last), filter by filter so each filter's
- * weights stay in cache. A token's char matrix is (max_chars, d) row-major,
- * so the window of width w at position q is the w*d contiguous floats at
- * row q: each token's convolution is one GEMM with lda = d and k = w*d, no
- * im2col. Only windows touching a live position are computed; all the
- * others are wholly PAD and equal pad_conv (bit for bit: a GEMM row does not
- * depend on the other rows), so the max takes that value once. For a
- * 5-letter word that is 7 windows of ~45.
- */
 typedef struct encode_job {
     const elmo_hparams *hp;
     const elmo_weights *w;
     const float *pad_conv;
     const int32_t *char_ids;
     size_t n_tokens;
-    float *chars, *conv, *features, *highway, *tok;
+    float *scratch, *features, *highway, *tok;
 } encode_job;
 
-static void char_cnn(const encode_job *job, size_t first, size_t last, float *conv) {
+/*
+ * The char CNN of tokens [first, last), filter by filter so that each
+ * filter's weights stay in cache. Only windows touching a live position (BOW,
+ * the bytes, EOW) are computed: the others lie wholly in the PAD tail and
+ * equal pad_conv, so the max takes that value once — for a 5-letter word 7
+ * windows of ~45. The live windows of as many tokens as fit in CNN_WINDOWS
+ * rows are gathered (each row the width * d floats of its characters'
+ * embeddings) and convolved by one product, so the weights serve all of
+ * them at once. A GEMM row depends on nothing but its own inputs, so the
+ * bits are those of a product per token, or of pad_conv's.
+ */
+static void char_cnn(const encode_job *job, size_t first, size_t last, float *scratch) {
     const elmo_hparams *hp = job->hp;
     const elmo_weights *w = job->w;
     const size_t d = (size_t)hp->char_dim, max_chars = (size_t)hp->max_chars;
-    const size_t F = (size_t)hp->n_cnn_features, widest = (size_t)widest_filter(hp);
-    for (size_t t = first; t < last; t++) {
-        /* The computed windows read rows up to live + widest - 2; the rest is never read. */
-        const size_t live = live_positions(job->char_ids + t * max_chars, max_chars);
-        const size_t rows = live + widest - 1 < max_chars ? live + widest - 1 : max_chars;
-        for (size_t q = 0; q < rows; q++)
-            memcpy(job->chars + (t * max_chars + q) * d,
-                   w->char_embed + (size_t)job->char_ids[t * max_chars + q] * d, d * sizeof(float));
-    }
+    const size_t F = (size_t)hp->n_cnn_features, cap = window_rows(hp);
+    float *windows = scratch, *conv = scratch + cap * (size_t)widest_filter(hp) * d;
     size_t first_feature = 0;
     for (int32_t f = 0; f < hp->n_filters; f++) {
-        const size_t width = (size_t)hp->filter_width[f], count = (size_t)hp->filter_count[f];
+        const size_t width = (size_t)hp->filter_width[f], count = (size_t)hp->filter_count[f], k = width * d;
         const size_t n_windows = max_chars - width + 1;
         const float *pad = job->pad_conv + first_feature, *bias = w->cnn_b[f];
-        for (size_t t = first; t < last; t++) {
-            const size_t live = live_positions(job->char_ids + t * max_chars, max_chars);
-            const size_t computed = live < n_windows ? live : n_windows;
-            const int has_pad_window = n_windows > live;
-            elmo_weight_gemm(computed, count, width * d, job->chars + t * max_chars * d, d, &w->cnn_w[f], NULL,
-                             conv, count, 0);
-            /* The max over windows, a window at a time so the loop over filters vectorizes;
-             * each filter sees the same comparisons in the same order as one at a time. */
-            float *best = job->features + t * F + first_feature;
-            memcpy(best, has_pad_window ? pad : conv, count * sizeof(float));
-            for (size_t q = has_pad_window ? 0 : 1; q < computed; q++) {
-                const float *row = conv + q * count;
-                for (size_t c = 0; c < count; c++) best[c] = row[c] > best[c] ? row[c] : best[c];
+        for (size_t t = first; t < last;) {
+            size_t rows = 0, u = t;
+            for (; u < last; u++) {
+                const int32_t *ids = job->char_ids + u * max_chars;
+                const size_t live = live_positions(ids, max_chars);
+                const size_t computed = live < n_windows ? live : n_windows;
+                if (rows + computed > cap) break;
+                for (size_t q = 0; q < computed; q++, rows++)
+                    for (size_t i = 0; i < width; i++)
+                        memcpy(windows + rows * k + i * d, w->char_embed + (size_t)ids[q + i] * d, d * sizeof(float));
             }
-            /* max(x + b) = max(x) + b, so the bias is added once after the max. */
-            for (size_t c = 0; c < count; c++) best[c] = activate(hp->activation, best[c] + bias[c]);
+            elmo_weight_gemm(rows, count, k, windows, k, &w->cnn_w[f], NULL, conv, count, 0);
+            const float *token_conv = conv;
+            for (; t < u; t++) {
+                const size_t live = live_positions(job->char_ids + t * max_chars, max_chars);
+                const size_t computed = live < n_windows ? live : n_windows;
+                const int has_pad_window = n_windows > live;
+                /* The max over windows, a window at a time so the loop over filters vectorizes;
+                 * each filter sees the same comparisons in the same order as one at a time. */
+                float *best = job->features + t * F + first_feature;
+                memcpy(best, has_pad_window ? pad : token_conv, count * sizeof(float));
+                for (size_t q = has_pad_window ? 0 : 1; q < computed; q++) {
+                    const float *row = token_conv + q * count;
+                    for (size_t c = 0; c < count; c++) best[c] = row[c] > best[c] ? row[c] : best[c];
+                }
+                /* max(x + b) = max(x) + b, so the bias is added once after the max. */
+                for (size_t c = 0; c < count; c++) best[c] = activate(hp->activation, best[c] + bias[c]);
+                token_conv += computed * count;
+            }
         }
         first_feature += count;
     }
@@ -152,14 +170,14 @@ static void char_cnn_task(void *arg, int32_t thread, int32_t n_threads) {
     const encode_job *job = arg;
     size_t first, last;
     elmo_thread_share(job->n_tokens, thread, n_threads, &first, &last);
-    char_cnn(job, first, last, job->conv + (size_t)thread * conv_floats(job->hp));
+    char_cnn(job, first, last, job->scratch + (size_t)thread * thread_scratch_floats(job->hp));
 }
 
 static void encode_task(void *arg, int32_t thread, int32_t n_threads) {
     const encode_job *job = arg;
     size_t first, last;
     elmo_thread_share(job->n_tokens, thread, n_threads, &first, &last);
-    char_cnn(job, first, last, job->conv + (size_t)thread * conv_floats(job->hp));
+    char_cnn(job, first, last, job->scratch + (size_t)thread * thread_scratch_floats(job->hp));
     highway_and_projection(job, NULL, first, last);
 }
 
@@ -177,8 +195,7 @@ static void encode_task(void *arg, int32_t thread, int32_t n_threads) {
 void elmo_encode_tokens(const elmo_hparams *hp, const elmo_weights *w, elmo_thread_pool *pool,
                         const float *pad_conv, const int32_t *char_ids, size_t n_tokens, float *scratch,
                         float *features, float *highway, float *tok) {
-    encode_job job = {hp, w, pad_conv, char_ids, n_tokens, scratch,
-                      scratch + n_tokens * (size_t)hp->max_chars * (size_t)hp->char_dim, features, highway, tok};
+    encode_job job = {hp, w, pad_conv, char_ids, n_tokens, scratch, features, highway, tok};
     if (n_tokens >= TOKENS_PER_THREAD_MIN * (size_t)elmo_thread_pool_size(pool)) {
         elmo_thread_pool_run(pool, encode_task, &job);
         return;
