@@ -12,10 +12,14 @@ import { WORD_LENGTHS } from './inputs.js';
 
 /** @typedef {{ m: number, n: number, k: number, count: number }} GemmCall */
 
+/** Windows per char CNN product (CNN_WINDOWS in src/token_encoder.c). */
+const CNN_WINDOWS = 128;
+
 /**
  * The products of one call on `batch` sentences of `tokens` distinct random
  * words (inputs.js): <S> and </S> come from the token cache; each word's
- * char CNN computes one window per live position (BOW, its letters, EOW).
+ * char CNN computes one window per live position (BOW, its letters, EOW),
+ * and the windows of many words go through one product of up to 128 rows.
  * @param {any} options the model's options.json
  * @param {number} batch
  * @param {number} tokens
@@ -29,10 +33,11 @@ export function gemmCalls(options, batch, tokens) {
   const { P, H, F, d } = { P: m.projectionDim, H: m.lstmDim, F: m.nFilters, d: m.charDim };
   /** @type {GemmCall[]} */
   const calls = [];
+  const meanLetters = WORD_LENGTHS.reduce((a, b) => a + b, 0) / WORD_LENGTHS.length;
+  const windows = words * (meanLetters + 2);
+  const products = Math.ceil(windows / CNN_WINDOWS);
   for (const [width, count] of m.filters) {
-    for (const letters of WORD_LENGTHS) {
-      calls.push({ m: letters + 2, n: count, k: width * d, count: words / WORD_LENGTHS.length });
-    }
+    calls.push({ m: Math.round(windows / products), n: count, k: width * d, count: products });
   }
   calls.push({ m: words, n: F, k: F, count: 2 * m.nHighway });
   if (F !== P) calls.push({ m: words, n: P, k: F, count: 1 });
