@@ -12,7 +12,7 @@ static float clip(float x, float bound) { return x > bound ? bound : (x < -bound
  * (the transcendentals cost as much as a product for small LSTMs). */
 #define CELL_PARALLEL_MIN 256
 
-/* Where each row's input products for step t are: xg row `row_of(r)`. */
+/* Step t of a run: where xg_row() finds each batch row's input products. */
 typedef struct step_rows {
     const elmo_batch_layout *layout;
     int whole, reverse;
