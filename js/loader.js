@@ -9,6 +9,7 @@ import { sha256Hex } from './sha256.js';
 import { openShardCache } from './shard-cache.js';
 import { retrying } from './retry.js';
 import { responseChunks } from './sources.js';
+import { tensorByteLength } from './manifest.js';
 
 /**
  * @typedef {object} ProgressEvent
@@ -87,32 +88,13 @@ export function loadPolicy(options) {
 }
 
 /**
- * Bytes a tensor takes in the weight region (models/FORMAT.md), or null for
- * an entry this check leaves to the C core, which names what is malformed.
- * @param {any} tensor
- * @returns {number | null}
- */
-function tensorBytes(tensor) {
-  const { dtype, shape, layout } = tensor ?? {};
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return null;
-  if (layout === undefined) return dtype === 'float32' ? 4 * shape.reduce((a, b) => a * b, 1) : null;
-  if (layout !== 'panels8' || shape.length !== 2) return null;
-  const columns = 8 * Math.ceil(shape[1] / 8);
-  // int8: the values (rows in pairs) padded to 64 bytes, then one float32 scale per column.
-  if (dtype === 'int8') return Math.ceil((columns * (shape[0] + (shape[0] % 2))) / 64) * 64 + 4 * columns;
-  // float32 and float16: 4 and 2 bytes an element.
-  if (dtype === 'float32' || dtype === 'float16') return (dtype === 'float16' ? 2 : 4) * shape[0] * columns;
-  return null;
-}
-
-/**
  * Refuses, before anything is downloaded, a manifest whose tensors reach
  * past the bytes its shards hold.
  * @param {import('./manifest.js').Manifest} manifest
  */
 function checkTensorsFit({ weights }) {
   for (const tensor of /** @type {any[]} */ (Array.isArray(weights.tensors) ? weights.tensors : [])) {
-    const bytes = tensorBytes(tensor);
+    const bytes = tensorByteLength(tensor);
     if (bytes === null || !Number.isSafeInteger(tensor.offset)) continue;
     const end = tensor.offset + bytes;
     if (tensor.offset < 0 || end > weights.byteLength) {

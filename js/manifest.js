@@ -24,6 +24,28 @@
 const SHARD_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
+ * Bytes a tensor takes in the weight region (models/FORMAT.md): a vector or
+ * unpacked tensor is float32; a packed ("panels8") [k, n] matrix has its
+ * columns padded to whole panels of 8, 4 bytes an element (2 for float16),
+ * and an int8 one is its panels (rows in pairs, an odd k padded with a zero
+ * row) padded to 64 bytes, then one float32 scale per padded column. Null
+ * for an entry it cannot size; the C core names what is malformed.
+ * @param {any} tensor a manifest entry: { shape, layout?, dtype }
+ * @returns {number | null}
+ */
+export function tensorByteLength(tensor) {
+  const { dtype, shape, layout } = tensor ?? {};
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return null;
+  if (layout === undefined) return dtype === 'float32' ? 4 * shape.reduce((a, b) => a * b, 1) : null;
+  if (layout !== 'panels8' || shape.length !== 2) return null;
+  const [k, n] = shape;
+  const columns = 8 * Math.ceil(n / 8);
+  if (dtype === 'int8') return Math.ceil((columns * (k + (k % 2))) / 64) * 64 + 4 * columns;
+  if (dtype === 'float32' || dtype === 'float16') return (dtype === 'float16' ? 2 : 4) * k * columns;
+  return null;
+}
+
+/**
  * @param {unknown} value
  * @param {string} field
  * @returns {number}

@@ -4,6 +4,8 @@
  * in the released HDF5 file and how, and where each sits in the weight region.
  */
 
+import { tensorByteLength } from '../manifest.js';
+
 /** Every tensor starts on a 64-byte boundary, so SIMD loads in the core are aligned. */
 export const TENSOR_ALIGN = 64;
 
@@ -168,17 +170,14 @@ const panelColumns = (n) => Math.ceil(n / PANEL_WIDTH) * PANEL_WIDTH;
 const aligned = (bytes) => Math.ceil(bytes / TENSOR_ALIGN) * TENSOR_ALIGN;
 
 /**
- * Bytes a tensor takes in the weight region: a packed [k, n] matrix has its
- * columns padded to whole panels, 4 bytes an element (2 for float16); an
- * int8 one is its int8 panels (rows in pairs, an odd k padded with a zero
- * row), padded to 64 bytes, then one float32 scale per (padded) column (FORMAT.md).
+ * Bytes a tensor takes in the weight region (tensorByteLength in
+ * ../manifest.js, the formula the loader checks manifests with).
  * @param {{ shape: number[], layout?: string, dtype?: string }} tensor
  */
-export function storedByteLength({ shape, layout, dtype }) {
-  if (layout !== 'panels8') return 4 * elementCount(shape);
-  const [k, n] = shape;
-  if (dtype === 'int8') return aligned(int8ValuesBytes(k, n)) + 4 * panelColumns(n);
-  return (dtype === 'float16' ? 2 : 4) * k * panelColumns(n);
+export function storedByteLength({ shape, layout, dtype = 'float32' }) {
+  const bytes = tensorByteLength({ shape, layout, dtype });
+  if (bytes === null) throw new Error(`no stored size for a tensor of shape ${JSON.stringify(shape)}, layout ${layout}, dtype ${dtype}`);
+  return bytes;
 }
 
 /** @param {number} k @param {number} n @returns {number} bytes of an int8 weight's values */
