@@ -5,7 +5,7 @@
  * outputs, pooling, unit length) done with outputs.js. Kept apart from
  * elmo.js so the engine class stays about wasm memory and the C calls.
  */
-import { normalize, pool, scalarMix, selectLayers, tfHubOutputs } from './outputs.js';
+import { normalize, pool, scalarMix, selectLayers, tfHubOutput } from './outputs.js';
 import { tokenize } from './tokenizer.js';
 import { checkSentences } from './tokens.js';
 
@@ -161,8 +161,8 @@ function unitVectors(tensor) {
  */
 function shapeOne(embedding, { layers, mix, output, pooling, normalize: unit }) {
   let tensor;
-  if (output === 'default') tensor = tfHubOutputs(embedding, mix).elmo;
-  else if (output !== undefined) tensor = tfHubOutputs(embedding, mix)[output];
+  // 'default' is 'elmo' mean-pooled, below, where pooling is done.
+  if (output !== undefined) tensor = tfHubOutput(embedding, output === 'default' ? 'elmo' : output, mix);
   else if (mix !== undefined) tensor = scalarMix(embedding, mix);
   else tensor = selectLayers(embedding, layers ?? 'all');
   if (!tensor) throw new RangeError(`output '${output}' needs a model with 2 LSTM layers; this one has ${embedding.shape[0] - 1}`);

@@ -168,18 +168,36 @@ export function similarity(a, b) {
  *   elmo: Tensor, default: Float32Array }}
  */
 export function tfHubOutputs(embedding, mix = {}) {
-  const [layers, n, dim] = embedding.shape;
-  const half = dim / 2;
-  const word = new Float32Array(n * half);
-  const layer0 = layer(embedding, 0);
-  for (let t = 0; t < n; t++) word.set(layer0.subarray(t * dim, t * dim + half), t * half);
   const elmo = scalarMix(embedding, mix);
-  const lstm = (/** @type {number} */ l) => (l < layers ? { shape: [n, dim], data: layer(embedding, l).slice() } : undefined);
   return {
-    word_emb: { shape: [n, half], data: word },
-    lstm_outputs1: /** @type {Tensor} */ (lstm(1)),
-    lstm_outputs2: lstm(2),
+    word_emb: /** @type {Tensor} */ (tfHubOutput(embedding, 'word_emb')),
+    lstm_outputs1: /** @type {Tensor} */ (tfHubOutput(embedding, 'lstm_outputs1')),
+    lstm_outputs2: tfHubOutput(embedding, 'lstm_outputs2'),
     elmo,
     default: pool(elmo, 'mean'),
   };
+}
+
+/**
+ * One of the tensor outputs of tfHubOutputs(), built alone ('default' is
+ * 'elmo' mean-pooled).
+ * @param {Tensor} embedding (n_layers + 1, n, 2P)
+ * @param {'word_emb' | 'lstm_outputs1' | 'lstm_outputs2' | 'elmo'} name
+ * @param {ScalarMix} [mix] the `elmo` output's weights
+ * @returns {Tensor | undefined} undefined for an LSTM layer the model does not have
+ */
+export function tfHubOutput(embedding, name, mix = {}) {
+  const [layers, n, dim] = embedding.shape;
+  if (name === 'word_emb') {
+    const half = dim / 2;
+    const word = new Float32Array(n * half);
+    const layer0 = layer(embedding, 0);
+    for (let t = 0; t < n; t++) word.set(layer0.subarray(t * dim, t * dim + half), t * half);
+    return { shape: [n, half], data: word };
+  }
+  if (name === 'lstm_outputs1' || name === 'lstm_outputs2') {
+    const l = name === 'lstm_outputs1' ? 1 : 2;
+    return l < layers ? { shape: [n, dim], data: layer(embedding, l).slice() } : undefined;
+  }
+  return scalarMix(embedding, mix);
 }
