@@ -38,13 +38,7 @@ import { defaultThreadCount, hasWasmSimd, threadSupport } from './runtime.js';
  * @typedef {import('./core.js').CoreOptions & import('./loader.js').LoadWeightsOptions & ThreadOptions & CacheOptions & MemoryOptions} LoadOptions
  */
 
-/**
- * @typedef {object} EmbedOptions
- * @property {boolean} [stateful] continue batch row r from where row r of the previous stateful
- *   call ended, as the reference (bilm-tf, AllenNLP) does; default false: every sentence starts
- *   from a zero state, so its vectors depend on nothing else
- * @property {boolean} [keepBoundaries] keep the `<S>` and `</S>` positions (default false)
- */
+/** @typedef {import('./embed-options.js').EmbedOptions} EmbedOptions */
 
 /**
  * @typedef {object} Embedding

@@ -34,10 +34,15 @@ import { checkSentences } from './tokens.js';
  */
 
 /**
- * @typedef {ShapingOptions & {
- *   stateful?: boolean, keepBoundaries?: boolean, state?: StateMode
- * }} EmbedOptions
+ * @typedef {object} StateOptions
+ * @property {boolean} [stateful] continue batch row r from where row r of the previous stateful
+ *   call ended, as the reference (bilm-tf, AllenNLP) does; default false: every sentence starts
+ *   from a zero state, so its vectors depend on nothing else
+ * @property {boolean} [keepBoundaries] keep the `<S>` and `</S>` positions (default false)
+ * @property {StateMode} [state] the state choice by name (instead of `stateful`)
  */
+
+/** @typedef {ShapingOptions & StateOptions} EmbedOptions */
 
 /**
  * One sentence's result: a tensor, and for raw-text input its tokens and
