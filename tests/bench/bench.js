@@ -213,7 +213,7 @@ async function main() {
   if (!kernels) throw new Error('no round ran');
 
   const report = [
-    `## Speed: tokens/s (best of N runs in each of ${rounds} rounds, distinct random words each run; GFLOP/s counts <S> and </S> positions)`,
+    `## Speed: tokens/s (best of N runs in each of ${rounds} round${rounds === 1 ? '' : 's'}, distinct random words each run; GFLOP/s counts <S> and </S> positions)`,
     speedTable(speedRows),
     'ours/ORT > 1 means ours is faster. ORT: onnxruntime-web wasm backend (SIMD build), same weights, graph from tests/bench/onnx-graph.js. int8, float16: the same model converted with --dtype int8 or float16, against ORT on float32. % of kernel bound: the time the call\'s matrix products take alone at the float wasm SIMD kernel\'s measured speed for each of their shapes (tests/bench/kernel-bound.js), over the measured time (1 thread).',
     '## The token cache on running text (Zipf-distributed words from a 10,000-word vocabulary; ours, 1 thread)',
