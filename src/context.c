@@ -38,7 +38,7 @@ typedef struct elmo_run_state {
     int32_t *seq_len;       /* (S) tokens + 2 boundaries */
     size_t *seq_start;      /* (S) first position of each sentence */
     size_t *out_start;      /* (S) first float of each sentence in out */
-    float *encoder_scratch; /* chunk: elmo_token_encoder_scratch_floats(encode_chunk) */
+    float *encoder_scratch; /* elmo_token_encoder_scratch_floats() for the pool's threads */
     float *features;        /* chunk: (encode_chunk, F) */
     float *highway;         /* chunk: (2, encode_chunk, F) */
     float *tok_miss;        /* chunk: (encode_chunk, P) layer 0 of the misses */
@@ -235,7 +235,7 @@ static void carve_floats(const elmo_hparams *hp, size_t T, size_t S, int32_t n_t
                          carver *cv) {
     const size_t F = (size_t)hp->n_cnn_features, P = (size_t)hp->proj_dim, H = (size_t)hp->lstm_dim;
     const size_t E = rs->encode_chunk;
-    rs->encoder_scratch = carve(cv, elmo_token_encoder_scratch_floats(hp, E, n_threads));
+    rs->encoder_scratch = carve(cv, elmo_token_encoder_scratch_floats(hp, n_threads));
     rs->features = carve(cv, mul_sat(E, F));
     rs->highway = carve(cv, hp->n_highway > 0 ? mul_sat(2 * E, F) : 0);
     rs->tok_miss = carve(cv, mul_sat(E, P));
@@ -292,7 +292,7 @@ static elmo_status choose_chunks(elmo_context *ctx, size_t T, size_t S, int32_t 
         return set_error(ctx, ELMO_STATUS_OUT_OF_MEMORY,
                          "the batch (%zu positions) needs at least %zu bytes of workspace; the limit is %zu", T,
                          least, limit);
-    const size_t token_bytes = (elmo_token_encoder_scratch_floats(hp, 1, 0) + 3 * (size_t)hp->n_cnn_features +
+    const size_t token_bytes = (3 * (size_t)hp->n_cnn_features +
                                 (size_t)hp->proj_dim) * sizeof(float) + (size_t)hp->max_chars * sizeof(int32_t);
     const size_t tokens = 1 + (limit - least) / 2 / token_bytes;
     rs->encode_chunk = tokens < T ? tokens : T;

@@ -8,8 +8,7 @@
 
 static float clip(float x, float bound) { return x > bound ? bound : (x < -bound ? -bound : x); }
 
-/* Below this many units, sharing the cell update costs more than it saves
- * (the transcendentals cost as much as a product for small LSTMs). */
+/* Below this many units, sharing the cell update costs more than it saves. */
 #define CELL_PARALLEL_MIN 256
 
 /* Step t of a run: where xg_row() finds each batch row's input products. */

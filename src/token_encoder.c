@@ -34,8 +34,7 @@ static size_t thread_scratch_floats(const elmo_hparams *hp) {
     return window_rows(hp) * ((size_t)widest_filter(hp) * (size_t)hp->char_dim + (size_t)hp->max_filter_count);
 }
 
-size_t elmo_token_encoder_scratch_floats(const elmo_hparams *hp, size_t n_tokens, int32_t n_threads) {
-    (void)n_tokens; /* the windows of a product come from the char embedding table directly */
+size_t elmo_token_encoder_scratch_floats(const elmo_hparams *hp, int32_t n_threads) {
     return (size_t)n_threads * thread_scratch_floats(hp);
 }
 

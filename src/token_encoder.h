@@ -23,8 +23,8 @@ void elmo_token_encoder_pad_windows(const elmo_hparams *hp, const elmo_weights *
 /* Floats of scratch elmo_token_encoder_pad_windows() needs. */
 size_t elmo_token_encoder_pad_scratch_floats(const elmo_hparams *hp);
 
-/* Floats of scratch elmo_encode_tokens() needs for n_tokens tokens on n_threads threads. */
-size_t elmo_token_encoder_scratch_floats(const elmo_hparams *hp, size_t n_tokens, int32_t n_threads);
+/* Floats of scratch elmo_encode_tokens() needs on n_threads threads, whatever the number of tokens. */
+size_t elmo_token_encoder_scratch_floats(const elmo_hparams *hp, int32_t n_threads);
 
 /*
  * char_ids: (n_tokens, max_chars) shifted ids (each < n_characters), every
