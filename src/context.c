@@ -14,41 +14,7 @@
 #include "thread_pool.h"
 #include "token_cache.h"
 #include "token_encoder.h"
-
-/* Every activation buffer of a batch. The arenas grow at the start of
- * elmo_embed() to what the batch needs and are kept for later calls; the
- * pointers are re-carved from them on every call. Buffers marked "chunk"
- * hold a chunk of the batch only, sized to the workspace limit. */
-typedef struct elmo_run_state {
-    float *floats;
-    size_t floats_cap;
-    int32_t *ints;
-    size_t ints_cap;
-    size_t *sizes;
-    size_t sizes_cap;
-    size_t encode_chunk;    /* tokens encoded at once */
-    size_t xg_rows;         /* rows of xg: input products of every position, or of a chunk of steps */
-
-    int32_t *char_ids;      /* chunk: (encode_chunk, max_chars) of the tokens to encode (the cache misses) */
-    int32_t *source;        /* (T) per position: the miss whose vector it takes, or -1 (from the cache) */
-    int32_t *miss_pos;      /* (T) per miss: the first position of its token */
-    int32_t *miss_token;    /* (T) per miss: its token index, or -1 for <S>, -2 for </S> */
-    int32_t *miss_entry;    /* (T) per miss: its cache entry, or -1 */
-    int32_t *order;         /* (S) sentences, longest first */
-    int32_t *seq_len;       /* (S) tokens + 2 boundaries */
-    size_t *seq_start;      /* (S) first position of each sentence */
-    size_t *out_start;      /* (S) first float of each sentence in out */
-    float *encoder_scratch; /* elmo_token_encoder_scratch_floats() for the pool's threads */
-    float *features;        /* chunk: (encode_chunk, F) */
-    float *highway;         /* chunk: (2, encode_chunk, F) */
-    float *tok_miss;        /* chunk: (encode_chunk, P) layer 0 of the misses */
-    float *tok;             /* (T, P) layer 0 */
-    float *layer_out[2][2]; /* [ping-pong][direction] (T, P) */
-    /* Per direction: xg (chunk: xg_rows, 4H), gates (S, 4H), h (S, P), c and
-     * m (S, H). The two are one set when the directions run one after the
-     * other (direction_teams() == 1). */
-    elmo_lstm_buffers lstm[2];
-} elmo_run_state;
+#include "workspace.h"
 
 struct elmo_context {
     const elmo_model *model;
@@ -73,22 +39,9 @@ static elmo_status set_error(elmo_context *ctx, elmo_status status, const char *
     return status;
 }
 
-/* Overflow-checked size arithmetic: the result saturates to SIZE_MAX, which
- * every later check treats as too large. */
-static size_t mul_sat(size_t a, size_t b) { return (a != 0 && b > SIZE_MAX / a) ? SIZE_MAX : a * b; }
-static size_t add_sat(size_t a, size_t b) { return b > SIZE_MAX - a ? SIZE_MAX : a + b; }
-
-/* Sub-buffers start on 64-byte boundaries (16 floats) for the SIMD loads. */
-#define ALIGN_FLOATS 16
-static size_t round_up(size_t n) { return add_sat(n, ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS; }
-
 static size_t kept_floats_per_slot(const elmo_hparams *hp) {
     return (size_t)hp->n_layers * 2 * ((size_t)hp->proj_dim + (size_t)hp->lstm_dim);
 }
-
-/* Teams that run the directions of a layer: two side by side when the
- * threads split evenly, else one team of all threads, direction by direction. */
-static int32_t direction_teams(int32_t n_threads) { return n_threads % 2 == 0 ? 2 : 1; }
 
 static size_t floats_per_token_output(const elmo_hparams *hp) {
     return ((size_t)hp->n_layers + 1) * 2 * (size_t)hp->proj_dim;
@@ -101,9 +54,9 @@ size_t elmo_output_floats(const elmo_model *model, const int32_t *sentence_lengt
     size_t tokens = 0;
     for (int32_t s = 0; s < n_sentences; s++) {
         if (sentence_lengths[s] < 0) return 0;
-        tokens = add_sat(tokens, (size_t)sentence_lengths[s] + extra);
+        tokens = elmo_add_sat(tokens, (size_t)sentence_lengths[s] + extra);
     }
-    size_t total = mul_sat(tokens, floats_per_token_output(&model->hp));
+    size_t total = elmo_mul_sat(tokens, floats_per_token_output(&model->hp));
     return total == SIZE_MAX ? 0 : total;
 }
 
@@ -132,9 +85,7 @@ elmo_context *elmo_context_create(const elmo_model *model) {
 
 void elmo_context_free(elmo_context *ctx) {
     if (!ctx) return;
-    free(ctx->run.floats);
-    free(ctx->run.ints);
-    free(ctx->run.sizes);
+    elmo_run_state_free(&ctx->run);
     free(ctx->kept);
     free(ctx->pad_conv);
     elmo_token_cache_free(ctx->cache);
@@ -187,144 +138,16 @@ const char *elmo_context_last_error(const elmo_context *ctx) {
     return ctx ? ctx->error : "context is NULL";
 }
 
-/*
- * Grows the three arenas to at least the sizes given. Their contents need
- * not survive (every call carves them afresh), so all three are freed
- * before any is allocated: the allocator can then put the larger ones where
- * the old ones were, where growing one by one (realloc) left the old blocks
- * as holes that wasm memory, which never shrinks, kept for good.
- */
-static int grow_arenas(elmo_run_state *rs, size_t n_floats, size_t n_ints, size_t n_sizes) {
-    if (n_floats <= rs->floats_cap && n_ints <= rs->ints_cap && n_sizes <= rs->sizes_cap) return 1;
-    if (n_floats > SIZE_MAX / sizeof(float) || n_ints > SIZE_MAX / sizeof(int32_t) ||
-        n_sizes > SIZE_MAX / sizeof(size_t))
-        return 0;
-    n_floats = n_floats > rs->floats_cap ? n_floats : rs->floats_cap;
-    n_ints = n_ints > rs->ints_cap ? n_ints : rs->ints_cap;
-    n_sizes = n_sizes > rs->sizes_cap ? n_sizes : rs->sizes_cap;
-    free(rs->floats);
-    free(rs->ints);
-    free(rs->sizes);
-    rs->floats = malloc(n_floats * sizeof(float));
-    rs->ints = malloc(n_ints * sizeof(int32_t));
-    rs->sizes = malloc(n_sizes * sizeof(size_t));
-    const int ok = rs->floats && rs->ints && rs->sizes;
-    if (!ok) {
-        free(rs->floats), free(rs->ints), free(rs->sizes);
-        rs->floats = NULL, rs->ints = NULL, rs->sizes = NULL;
-    }
-    rs->floats_cap = ok ? n_floats : 0;
-    rs->ints_cap = ok ? n_ints : 0;
-    rs->sizes_cap = ok ? n_sizes : 0;
-    return ok;
-}
-
-/* Hands out consecutive aligned pieces of an arena (or just counts them when base is NULL). */
-typedef struct carver {
-    float *base;
-    size_t used;
-} carver;
-
-static float *carve(carver *cv, size_t n) {
-    float *piece = cv->base ? cv->base + cv->used : NULL;
-    cv->used = add_sat(cv->used, round_up(n));
-    return piece;
-}
-
-static void carve_floats(const elmo_hparams *hp, size_t T, size_t S, int32_t n_threads, elmo_run_state *rs,
-                         carver *cv) {
-    const size_t F = (size_t)hp->n_cnn_features, P = (size_t)hp->proj_dim, H = (size_t)hp->lstm_dim;
-    const size_t E = rs->encode_chunk;
-    rs->encoder_scratch = carve(cv, elmo_token_encoder_scratch_floats(hp, n_threads));
-    rs->features = carve(cv, mul_sat(E, F));
-    rs->highway = carve(cv, hp->n_highway > 0 ? mul_sat(2 * E, F) : 0);
-    rs->tok_miss = carve(cv, mul_sat(E, P));
-    rs->tok = carve(cv, mul_sat(T, P));
-    for (int i = 0; i < 2; i++)
-        for (int dir = 0; dir < 2; dir++) rs->layer_out[i][dir] = carve(cv, mul_sat(T, P));
-    const int32_t sets = direction_teams(n_threads);
-    for (int32_t set = 0; set < sets; set++) {
-        elmo_lstm_buffers *b = &rs->lstm[set];
-        b->xg_rows = rs->xg_rows;
-        b->xg = carve(cv, mul_sat(rs->xg_rows, 4 * H));
-        b->gates = carve(cv, mul_sat(S, 4 * H));
-        b->h = carve(cv, mul_sat(S, P));
-        b->c = carve(cv, mul_sat(S, H));
-        b->m = carve(cv, mul_sat(S, H));
-    }
-    if (sets == 1) rs->lstm[1] = rs->lstm[0];
-}
-
-/* Elements of the int32 arena: char ids of a chunk, source, miss_pos, miss_token, miss_entry, order, seq_len. */
-static size_t run_ints(const elmo_hparams *hp, size_t T, size_t S, const elmo_run_state *rs) {
-    return add_sat(mul_sat(rs->encode_chunk, (size_t)hp->max_chars), add_sat(mul_sat(T, 4), 2 * S));
-}
-
-/* Bytes of the three arenas for a batch with the chunk sizes in rs (SIZE_MAX: too large). */
-static size_t run_state_bytes(const elmo_hparams *hp, size_t T, size_t S, int32_t n_threads, elmo_run_state *rs) {
-    carver count = {NULL, 0};
-    carve_floats(hp, T, S, n_threads, rs, &count);
-    const size_t n_ints = run_ints(hp, T, S, rs);
-    const size_t bytes = add_sat(add_sat(mul_sat(count.used, sizeof(float)), mul_sat(n_ints, sizeof(int32_t))),
-                                 mul_sat(2 * S, sizeof(size_t)));
-    return count.used == SIZE_MAX ? SIZE_MAX : bytes;
-}
-
-/*
- * Chunk sizes: the whole batch at once when it fits the limit (or there is
- * none); else at least one token and one step of every row, and of what the
- * limit leaves, about half for more tokens and the rest for more steps.
- */
-static elmo_status choose_chunks(elmo_context *ctx, size_t T, size_t S, int32_t n_threads) {
-    const elmo_hparams *hp = &ctx->model->hp;
-    elmo_run_state *rs = &ctx->run;
-    const size_t limit = ctx->workspace_limit;
-    rs->encode_chunk = T;
-    rs->xg_rows = T;
-    const size_t whole = run_state_bytes(hp, T, S, n_threads, rs);
-    if (T > (size_t)INT32_MAX || whole == SIZE_MAX)
-        return set_error(ctx, ELMO_STATUS_INVALID_ARGUMENT, "batch too large: %zu positions", T);
-    if (limit == 0 || whole <= limit) return ELMO_STATUS_OK;
-    rs->encode_chunk = 1;
-    rs->xg_rows = S;
-    const size_t least = run_state_bytes(hp, T, S, n_threads, rs);
-    if (least > limit)
-        return set_error(ctx, ELMO_STATUS_OUT_OF_MEMORY,
-                         "the batch (%zu positions) needs at least %zu bytes of workspace; the limit is %zu", T,
-                         least, limit);
-    const size_t token_bytes = (3 * (size_t)hp->n_cnn_features +
-                                (size_t)hp->proj_dim) * sizeof(float) + (size_t)hp->max_chars * sizeof(int32_t);
-    const size_t tokens = 1 + (limit - least) / 2 / token_bytes;
-    rs->encode_chunk = tokens < T ? tokens : T;
-    /* The estimates leave out alignment padding: step back until it fits. */
-    while (rs->encode_chunk > 1 && run_state_bytes(hp, T, S, n_threads, rs) > limit) rs->encode_chunk--;
-    const size_t row_bytes = (size_t)direction_teams(n_threads) * 4 * (size_t)hp->lstm_dim * sizeof(float);
-    const size_t rows = S + (limit - run_state_bytes(hp, T, S, n_threads, rs)) / row_bytes;
-    rs->xg_rows = rows < T ? rows : T;
-    while (rs->xg_rows > S && run_state_bytes(hp, T, S, n_threads, rs) > limit) rs->xg_rows--;
-    return ELMO_STATUS_OK;
-}
-
 /* Sizes the run state (and the kept-state table when stateful) for a batch of
  * S sentences and T positions; all allocation of elmo_embed happens here. */
 static elmo_status prepare_run_state(elmo_context *ctx, size_t T, size_t S, int stateful) {
     const elmo_hparams *hp = &ctx->model->hp;
-    elmo_run_state *rs = &ctx->run;
-
-    const int32_t n_threads = elmo_thread_pool_size(ctx->pool);
-    elmo_status st = choose_chunks(ctx, T, S, n_threads);
+    elmo_status st = elmo_run_state_prepare(&ctx->run, hp, T, S, elmo_thread_pool_size(ctx->pool),
+                                            ctx->workspace_limit, ctx->error, sizeof ctx->error);
     if (st) return st;
-    carver count = {NULL, 0};
-    carve_floats(hp, T, S, n_threads, rs, &count);
-    const size_t n_ints = run_ints(hp, T, S, rs);
-    const size_t n_sizes = 2 * S;
-
-    if (!grow_arenas(rs, count.used, n_ints, n_sizes))
-        return set_error(ctx, ELMO_STATUS_OUT_OF_MEMORY, "out of memory for a batch of %zu positions", T);
-
     if (stateful && S > ctx->n_slots) {
         const size_t per_slot = kept_floats_per_slot(hp);
-        if (mul_sat(mul_sat(S, per_slot), sizeof(float)) == SIZE_MAX)
+        if (elmo_mul_sat(elmo_mul_sat(S, per_slot), sizeof(float)) == SIZE_MAX)
             return set_error(ctx, ELMO_STATUS_INVALID_ARGUMENT, "too many batch rows: %zu", S);
         float *grown = realloc(ctx->kept, S * per_slot * sizeof(float));
         if (!grown) return set_error(ctx, ELMO_STATUS_OUT_OF_MEMORY, "out of memory for the kept state");
@@ -332,18 +155,6 @@ static elmo_status prepare_run_state(elmo_context *ctx, size_t T, size_t S, int 
         ctx->kept = grown;
         ctx->n_slots = S;
     }
-
-    carver arena = {rs->floats, 0};
-    carve_floats(hp, T, S, n_threads, rs, &arena);
-    rs->char_ids = rs->ints;
-    rs->source = rs->char_ids + rs->encode_chunk * (size_t)hp->max_chars;
-    rs->miss_pos = rs->source + T;
-    rs->miss_token = rs->miss_pos + T;
-    rs->miss_entry = rs->miss_token + T;
-    rs->order = rs->miss_entry + T;
-    rs->seq_len = rs->order + S;
-    rs->seq_start = rs->sizes;
-    rs->out_start = rs->sizes + S;
     return ELMO_STATUS_OK;
 }
 
@@ -363,7 +174,7 @@ static elmo_status validate_batch(elmo_context *ctx, const uint8_t *token_bytes,
         if (sentence_lengths[s] < 0)
             return set_error(ctx, ELMO_STATUS_INVALID_ARGUMENT, "sentence %d has a negative length (%d)",
                              (int)s, (int)sentence_lengths[s]);
-        tokens = add_sat(tokens, (size_t)sentence_lengths[s]);
+        tokens = elmo_add_sat(tokens, (size_t)sentence_lengths[s]);
     }
     if (tokens > (size_t)INT32_MAX)
         return set_error(ctx, ELMO_STATUS_INVALID_ARGUMENT, "too many tokens in the batch");
@@ -384,8 +195,8 @@ static elmo_status validate_batch(elmo_context *ctx, const uint8_t *token_bytes,
                                  (int)s, (int)i);
         }
     }
-    const size_t rows = add_sat(tokens, (flags & ELMO_EMBED_KEEP_BOUNDARIES) ? 2 * (size_t)n_sentences : 0);
-    const size_t needed = mul_sat(rows, floats_per_token_output(&ctx->model->hp));
+    const size_t rows = elmo_add_sat(tokens, (flags & ELMO_EMBED_KEEP_BOUNDARIES) ? 2 * (size_t)n_sentences : 0);
+    const size_t needed = elmo_mul_sat(rows, floats_per_token_output(&ctx->model->hp));
     if (needed == SIZE_MAX) return set_error(ctx, ELMO_STATUS_INVALID_ARGUMENT, "batch too large for the output size");
     if (out_floats < needed)
         return set_error(ctx, ELMO_STATUS_INVALID_ARGUMENT,
@@ -542,7 +353,7 @@ static void store_state(elmo_context *ctx, size_t S, int32_t layer, int dir) {
     }
 }
 
-/* The directions of one layer, by the teams of the pool (direction_teams()). */
+/* The directions of one layer, by the teams of the pool (elmo_direction_teams()). */
 typedef struct layer_job {
     const elmo_context *ctx;
     const elmo_lstm_dims *dims;
@@ -570,7 +381,7 @@ static void layer_task(void *arg, int32_t thread, int32_t n_threads) {
 static void run_layer(elmo_context *ctx, const elmo_lstm_dims *dims, const elmo_batch_layout *layout, int32_t l,
                       int stateful) {
     const size_t S = layout->n_seqs;
-    const int32_t n_threads = elmo_thread_pool_size(ctx->pool), teams = direction_teams(n_threads);
+    const int32_t n_threads = elmo_thread_pool_size(ctx->pool), teams = elmo_direction_teams(n_threads);
     layer_job job = {ctx, dims, layout, l, 0, teams, {{0}, {0}}};
     for (int32_t t = 0; t < teams; t++) elmo_team_init(&job.team[t], n_threads / teams);
     if (teams == 2) {

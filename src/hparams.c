@@ -6,6 +6,8 @@
  */
 #include "hparams.h"
 
+#include "kernels/gemm.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -185,8 +187,8 @@ static elmo_status read_lstm(const json_value *lstm, elmo_hparams *hp, char *err
     return ELMO_STATUS_OK;
 }
 
-/* Columns of a GEMM weight as stored: padded to whole 8-column panels (kernels/gemm.h). */
-static uint64_t panel_cols(uint64_t n) { return (n + 7) / 8 * 8; }
+/* Columns of a GEMM weight as stored (kernels/gemm.h); n is bounded by the hparams limits. */
+static uint64_t panel_cols(uint64_t n) { return elmo_panel_columns((size_t)n); }
 
 uint64_t elmo_hparams_param_count(const elmo_hparams *hp) {
     uint64_t d = (uint64_t)hp->char_dim, F = (uint64_t)hp->n_cnn_features;

@@ -66,9 +66,6 @@ static void add_weight(tensor_table *t, const char *name, int32_t k, int32_t n, 
     add_spec(t, name, 2, k, n, NULL, weight, optional);
 }
 
-/* Bytes of an int8 weight's values before its scales: they start 64-byte aligned. */
-static size_t int8_values_bytes(size_t k, size_t n) { return (elmo_i8_packed_bytes(k, n) + 63) / 64 * 64; }
-
 /* The tensors FORMAT.md lists for these hparams, each bound to its slot in w. */
 static int build_tensor_table(const elmo_hparams *hp, elmo_weights *w, tensor_table *t) {
     size_t max = 1 + 2 * (size_t)hp->n_filters + 4 * (size_t)hp->n_highway + 2 +
@@ -212,10 +209,8 @@ static elmo_status read_tensor_entry(elmo_model *model, tensor_table *t, const j
                          "tensor \"%s\": offset must be an integer >= 0", s->name);
     /* Shapes are bounded by the hparams limits, so bytes fits in size_t. */
     const size_t rows = (size_t)s->shape[0], cols = s->rank == 2 ? (size_t)s->shape[1] : 1;
-    const size_t bytes = !s->weight  ? rows * cols * sizeof(float)
-                         : is_int8    ? int8_values_bytes(rows, cols) + elmo_panel_columns(cols) * sizeof(float)
-                         : is_float16 ? elmo_packed_floats(rows, cols) * sizeof(uint16_t)
-                                      : elmo_packed_floats(rows, cols) * sizeof(float);
+    const elmo_weight_type type = is_int8 ? ELMO_WEIGHT_I8 : is_float16 ? ELMO_WEIGHT_F16 : ELMO_WEIGHT_F32;
+    const size_t bytes = s->weight ? elmo_weight_stored_bytes(type, rows, cols) : rows * cols * sizeof(float);
     double off = offset->u.number.value;
     /* Below 2^53 the double is exact and converts to size_t safely. */
     if (off >= 9007199254740992.0 || off > (double)weights_len || (size_t)off > weights_len || bytes > weights_len - (size_t)off)
@@ -226,7 +221,7 @@ static elmo_status read_tensor_entry(elmo_model *model, tensor_table *t, const j
         return set_error(model, ELMO_STATUS_INVALID_WEIGHTS,
                          "tensor \"%s\": offset %zu is not a multiple of %d", s->name, (size_t)off, ELMO_TENSOR_ALIGN);
     s->found = 1;
-    s->type = is_int8 ? ELMO_WEIGHT_I8 : is_float16 ? ELMO_WEIGHT_F16 : ELMO_WEIGHT_F32;
+    s->type = type;
     s->offset = (size_t)off;
     s->bytes = bytes;
     return ELMO_STATUS_OK;
@@ -327,7 +322,7 @@ static elmo_status load_parsed(elmo_model *model, const json_value *root, const 
             } else if (s->type != ELMO_WEIGHT_I8) {
                 *s->weight = (elmo_weight){s->type, at, NULL};
             } else {
-                const size_t scales = int8_values_bytes((size_t)s->shape[0], (size_t)s->shape[1]);
+                const size_t scales = elmo_i8_scales_offset((size_t)s->shape[0], (size_t)s->shape[1]);
                 *s->weight = (elmo_weight){ELMO_WEIGHT_I8, at, (const float *)(const void *)(at + scales)};
             }
         }

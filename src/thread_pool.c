@@ -150,12 +150,9 @@ static void column_share(size_t n, int32_t thread, int32_t n_threads, size_t *be
 void elmo_gemm_columns(size_t m, size_t j0, size_t j1, size_t k, const float *a, size_t lda, const elmo_weight *w,
                        const float *bias, float *c, size_t ldc, int accumulate) {
     if (j0 >= j1) return;
-    /* Columns j0.. of a packed weight (j0 on a panel boundary) start j0 columns of k rows in
-     * (int8 rows go in pairs: k + 1 of them for an odd k), and their scales at j0. */
-    const size_t column_bytes = w->type == ELMO_WEIGHT_I8    ? k + (k & 1)
-                                : w->type == ELMO_WEIGHT_F16 ? k * sizeof(uint16_t)
-                                                             : k * sizeof(float);
-    const elmo_weight slice = {w->type, (const char *)w->data + j0 * column_bytes, w->scale ? w->scale + j0 : NULL};
+    /* Columns j0.. (j0 on a panel boundary) and their scales. */
+    const elmo_weight slice = {w->type, (const char *)w->data + j0 * elmo_weight_column_bytes(w->type, k),
+                               w->scale ? w->scale + j0 : NULL};
     elmo_weight_gemm(m, j1 - j0, k, a, lda, &slice, bias ? bias + j0 : NULL, c + j0, ldc, accumulate);
 }
 

@@ -70,8 +70,36 @@ typedef struct elmo_weight {
     const float *scale; /* int8: elmo_panel_columns(n) per-column scales (zero past n); else NULL */
 } elmo_weight;
 
+/*
+ * The stored size of a packed weight: the one place that knows it (the model
+ * loader, the parameter count, the threads' column slices and the tests call
+ * these; js/ mirrors elmo_weight_stored_bytes and a test holds the two equal).
+ *
+ * Bytes of one stored column of a k-row weight's values: columns j0.. of a
+ * packed weight start j0 * this into its values (j0 on a panel boundary).
+ * int8 rows go in pairs, so an odd k stores k + 1.
+ */
+static inline size_t elmo_weight_column_bytes(elmo_weight_type type, size_t k) {
+    return type == ELMO_WEIGHT_I8 ? k + (k & 1) : type == ELMO_WEIGHT_F16 ? k * sizeof(uint16_t) : k * sizeof(float);
+}
+
+/* Bytes of a k×n weight's values: whole panels of columns. */
+static inline size_t elmo_weight_values_bytes(elmo_weight_type type, size_t k, size_t n) {
+    return elmo_panel_columns(n) * elmo_weight_column_bytes(type, k);
+}
+
 /* Bytes of a k×n int8 weight's values: panels of 8 columns, rows in pairs. */
-static inline size_t elmo_i8_packed_bytes(size_t k, size_t n) { return elmo_panel_columns(n) * (k + (k & 1)); }
+static inline size_t elmo_i8_packed_bytes(size_t k, size_t n) { return elmo_weight_values_bytes(ELMO_WEIGHT_I8, k, n); }
+
+/* Where an int8 weight's scales start: after its values, 64-byte aligned. */
+static inline size_t elmo_i8_scales_offset(size_t k, size_t n) { return (elmo_i8_packed_bytes(k, n) + 63) / 64 * 64; }
+
+/* Bytes a k×n weight takes in the weights buffer (models/FORMAT.md): its
+ * values, and for int8 its elmo_panel_columns(n) float scales after them. */
+static inline size_t elmo_weight_stored_bytes(elmo_weight_type type, size_t k, size_t n) {
+    return type == ELMO_WEIGHT_I8 ? elmo_i8_scales_offset(k, n) + elmo_panel_columns(n) * sizeof(float)
+                                  : elmo_weight_values_bytes(type, k, n);
+}
 
 /* Where q[p][j] sits in an int8 weight's values. */
 static inline size_t elmo_i8_index(size_t k, size_t p, size_t j) {

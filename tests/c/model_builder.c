@@ -43,16 +43,11 @@ static void add_tensor(test_model *m, const char *name, int rank, int d0, int d1
     t->packed = rank == 2 && strcmp(name, "char_embed") != 0;
 }
 
-/* Bytes of an int8 weight's values, before its scales (FORMAT.md). */
-static size_t int8_values_bytes(const test_tensor *t) {
-    return (elmo_i8_packed_bytes((size_t)t->shape[0], (size_t)t->shape[1]) + 63) / 64 * 64;
-}
-
 static size_t stored_bytes(const test_tensor *t) {
     const size_t rows = (size_t)t->shape[0], cols = (size_t)t->shape[1];
-    if (t->int8) return int8_values_bytes(t) + elmo_panel_columns(cols) * sizeof(float);
-    if (t->float16) return elmo_packed_floats(rows, cols) * sizeof(uint16_t);
-    return (t->packed ? elmo_packed_floats(rows, cols) : rows * cols) * sizeof(float);
+    if (!t->packed) return rows * cols * sizeof(float);
+    return elmo_weight_stored_bytes(t->int8 ? ELMO_WEIGHT_I8 : t->float16 ? ELMO_WEIGHT_F16 : ELMO_WEIGHT_F32, rows,
+                                    cols);
 }
 
 /* Quantizes values (k×n row-major) into q and scale, and replaces values by
@@ -124,7 +119,7 @@ int test_model_build(const test_model_spec *spec, test_model *m) {
         if (t->int8) {
             const size_t k = (size_t)t->shape[0], cols = (size_t)t->shape[1];
             int8_t *q = (int8_t *)stored;
-            float *scale = (float *)(void *)((char *)stored + int8_values_bytes(t));
+            float *scale = (float *)(void *)((char *)stored + elmo_i8_scales_offset(k, cols));
             quantize_for_reference(k, cols, t->values, q, scale);
         } else if (t->float16) {
             const size_t k = (size_t)t->shape[0], cols = (size_t)t->shape[1];
