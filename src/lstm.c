@@ -61,12 +61,14 @@ static void team_step(elmo_team *team, int32_t member, const elmo_lstm_weights *
             for (size_t i = j0; i < j1; i++) h[r * P + i] = clip(h[r * P + i], dims->proj_clip);
 }
 
+#if ELMO_TESTING
 void elmo_lstm_step(const elmo_lstm_weights *w, const elmo_lstm_dims *dims, size_t rows, float *gates, float *h,
                     float *c, float *m) {
     elmo_team solo;
     elmo_team_init(&solo, 1);
     team_step(&solo, 0, w, dims, rows, NULL, NULL, gates, h, c, m);
 }
+#endif
 
 /*
  * Chunked input products: steps [t0, t1) of each of the `active` rows. A

@@ -25,8 +25,10 @@ typedef struct elmo_lstm_dims {
  *   h (rows, P): h_{t-1} on entry, h_t on return.  c (rows, H): updated in place.
  *   m (rows, H): scratch.
  */
+#if ELMO_TESTING /* tests/c/test_lstm_step.c; the core runs elmo_lstm_run */
 void elmo_lstm_step(const elmo_lstm_weights *w, const elmo_lstm_dims *dims, size_t rows, float *gates, float *h,
                     float *c, float *m);
+#endif
 
 /* Where the sequences of a batch lie: positions are sequence-major. */
 typedef struct elmo_batch_layout {

@@ -74,9 +74,6 @@
  *   x = g·relu(t) + (1 - g)·x with g = sigmoid(carry), relu(t) = t > 0 ? t : 0.
  */
 #define ELMO_ACTIVATION_KERNELS(isa)                                                                         \
-    void elmo_f32_vexp__##isa(size_t n, const float *x, float *y);                                           \
-    void elmo_f32_vsigmoid__##isa(size_t n, const float *x, float *y);                                       \
-    void elmo_f32_vtanh__##isa(size_t n, const float *x, float *y);                                          \
     void elmo_f32_lstm_cell__##isa(size_t rows, size_t H, size_t u0, size_t u1, const float *gates, float *c, \
                                    float *m, float cell_clip);                                               \
     void elmo_f32_highway_mix__##isa(size_t n, const float *carry, const float *transform, float *x);
@@ -84,6 +81,19 @@
 ELMO_ACTIVATION_KERNELS(scalar)
 #if ELMO_HAVE_WASMSIMD
 ELMO_ACTIVATION_KERNELS(wasmsimd)
+#endif
+
+/* The functions alone, over a vector, for tests/c/test_activations.c (the
+ * core only uses them inside lstm_cell and highway_mix). */
+#if ELMO_TESTING
+#define ELMO_ACTIVATION_MAPS(isa)                                      \
+    void elmo_f32_vexp__##isa(size_t n, const float *x, float *y);     \
+    void elmo_f32_vsigmoid__##isa(size_t n, const float *x, float *y); \
+    void elmo_f32_vtanh__##isa(size_t n, const float *x, float *y);
+ELMO_ACTIVATION_MAPS(scalar)
+#if ELMO_HAVE_WASMSIMD
+ELMO_ACTIVATION_MAPS(wasmsimd)
+#endif
 #endif
 
 /* The kernels of this build (dispatch.c); model code calls these. */

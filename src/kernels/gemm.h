@@ -39,7 +39,9 @@
  * element in the float order above, so their results are bit for bit those
  * of the float kernels on the widened weights.
  *
- * elmo_weight_gemm() takes any kind of weight; model code calls that.
+ * elmo_weight_gemm() takes any kind of weight; model code calls that. The
+ * packers and rounders below exist for the tests only (ELMO_TESTING): the
+ * converter (js/) packs and quantizes a model once.
  */
 #ifndef ELMO_KERNELS_GEMM_H
 #define ELMO_KERNELS_GEMM_H
@@ -110,7 +112,9 @@ static inline size_t elmo_i8_index(size_t k, size_t p, size_t j) {
 /* Quantizes row-major b (k×n) to int8 q (elmo_i8_packed_bytes(k, n)) and scale
  * (elmo_panel_columns(n) floats): per column, scale = max|b| / 127 and
  * q = round(b / scale). The converter does the same; the core uses it in tests only. */
+#if ELMO_TESTING
 void elmo_i8_quantize_panels(size_t k, size_t n, const float *b, size_t ldb, int8_t *q, float *scale);
+#endif
 
 /* Activations go to int16 in chunks of this many values (an even number:
  * the int32 sums of a chunk stay below 2^31 for |aq| <= 32767, |q| <= 127). */
@@ -122,7 +126,9 @@ float elmo_i16_quantize(const float *a, size_t len, int16_t *aq);
 
 /* Packs row-major b (k×n, leading dimension ldb) into out (elmo_packed_floats(k, n)).
  * The converter does this once per model; the core uses it in tests only. */
+#if ELMO_TESTING
 void elmo_f32_pack_panels(size_t k, size_t n, const float *b, size_t ldb, float *out);
+#endif
 
 typedef void (*elmo_f32_gemm_fn)(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
                                  const float *restrict b_packed, const float *restrict bias,
@@ -153,11 +159,13 @@ static inline float elmo_f16_to_f32(uint16_t h) {
 
 /* Rounds a float to the nearest binary16, ties to even; beyond the largest
  * half (65504) it gives infinity (the converter refuses such weights). For tests. */
+#if ELMO_TESTING
 uint16_t elmo_f32_to_f16(float x);
 
 /* Packs row-major b (k×n) into out (elmo_packed_floats(k, n) halves), each
  * element rounded by elmo_f32_to_f16. The converter does this; the core uses it in tests only. */
 void elmo_f16_pack_panels(size_t k, size_t n, const float *b, size_t ldb, uint16_t *out);
+#endif
 
 typedef void (*elmo_f32f16_gemm_fn)(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
                                     const uint16_t *restrict b_packed, const float *restrict bias,

@@ -46,7 +46,7 @@ function buildIfStale() {
   mkdirSync(`${root}out/bench`, { recursive: true });
   const env = { ...process.env, NODE_PATH: `/usr/share/nodejs${process.env.NODE_PATH ? `:${process.env.NODE_PATH}` : ''}` };
   execFileSync('emcc', ['-O3', '-msimd128', '--no-entry', '-sSTANDALONE_WASM', '-sALLOW_MEMORY_GROWTH=1',
-    '-Isrc', ...sources, '-o', wasmPath], { cwd: root, env, stdio: 'inherit' });
+    '-DELMO_TESTING=1', '-Isrc', ...sources, '-o', wasmPath], { cwd: root, env, stdio: 'inherit' });
 }
 
 /** The shapes measured: square ones for the peak, then the models' LSTM steps. */

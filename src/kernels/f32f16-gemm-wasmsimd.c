@@ -1,5 +1,5 @@
 /*
- * gemm-f16-wasmsimd.c — the float16-weight GEMM of gemm.h in wasm SIMD128,
+ * f32f16-gemm-wasmsimd.c — the float16-weight GEMM of gemm.h in wasm SIMD128,
  * reading half the bytes of float panels. One 16-byte load holds a panel
  * row of 8 halves; it widens to 8 floats in registers as elmo_f16_to_f32
  * does it, and every element is then formed as the float kernel forms it,
@@ -35,7 +35,7 @@ static inline tile_row load_row8(const uint16_t *w) {
     return (tile_row){widen4(wasm_i32x4_extend_low_i16x8(h)), widen4(wasm_i32x4_extend_high_i16x8(h))};
 }
 
-#include "gemm-wasmsimd-tiles.h"
+#include "f32-gemm-wasmsimd-tiles.h"
 
 /* From this many rows of A on, blocks are widened once for all of them. */
 #define WIDEN_ONCE_MIN_ROWS 8

@@ -1,5 +1,5 @@
 /*
- * activations-scalar.c — the spec of activations.h: exp, sigmoid and tanh one
+ * f32-activations-scalar.c — the spec of activations.h: exp, sigmoid and tanh one
  * element at a time, in exactly the operations (and order) the SIMD kernels
  * do per lane. Comparisons are written as the wasm pmin/pmax/select they
  * stand for.
@@ -63,6 +63,7 @@ static inline float tanh_scalar(float x) {
     return bits_float(float_bits(t) | sign);
 }
 
+#if ELMO_TESTING
 void elmo_f32_vexp__scalar(size_t n, const float *x, float *y) {
     for (size_t i = 0; i < n; i++) y[i] = exp_scalar(x[i]);
 }
@@ -74,6 +75,7 @@ void elmo_f32_vsigmoid__scalar(size_t n, const float *x, float *y) {
 void elmo_f32_vtanh__scalar(size_t n, const float *x, float *y) {
     for (size_t i = 0; i < n; i++) y[i] = tanh_scalar(x[i]);
 }
+#endif
 
 void elmo_f32_lstm_cell__scalar(size_t rows, size_t H, size_t u0, size_t u1, const float *gates, float *c,
                                 float *m, float cell_clip) {

@@ -1,5 +1,5 @@
 /*
- * gemm-i8-wasmsimd.c — the int8-weight GEMM of gemm.h in wasm SIMD128.
+ * f32i8-gemm-wasmsimd.c — the int8-weight GEMM of gemm.h in wasm SIMD128.
  * Activations are quantized to int16 chunk by chunk; a row pair of a weight
  * panel (16 int8) is widened to two i16x8 and multiplied with a splat of the
  * row's two int16 activations by i32x4.dot_i16x8_s: 16 multiply-adds in 5

@@ -1,11 +1,12 @@
 /*
- * gemm-f16-scalar.c — float16 rounding and packing, and the float16-weight
+ * f32f16-gemm-scalar.c — float16 rounding and packing, and the float16-weight
  * GEMM spec: the float spec on the widened halves, a block at a time; see gemm.h.
  */
 #include "gemm.h"
 
 #include <string.h>
 
+#if ELMO_TESTING
 uint16_t elmo_f32_to_f16(float x) {
     uint32_t bits;
     memcpy(&bits, &x, sizeof bits);
@@ -39,6 +40,7 @@ void elmo_f16_pack_panels(size_t k, size_t n, const float *b, size_t ldb, uint16
         }
     }
 }
+#endif
 
 void elmo_f32f16_gemm_widened(size_t m, size_t n, size_t k, const float *a, size_t lda, const uint16_t *b_packed,
                               const float *bias, float *c, size_t ldc, int accumulate, elmo_f32_gemm_fn kernel,

@@ -1,6 +1,6 @@
 /*
- * activations-wasmsimd.c — the kernels of activations.h in wasm SIMD128, 4
- * lanes at a time; each lane does what activations-scalar.c does to one
+ * f32-activations-wasmsimd.c — the kernels of activations.h in wasm SIMD128, 4
+ * lanes at a time; each lane does what f32-activations-scalar.c does to one
  * element, and the scalar kernels take the tails.
  */
 #include "activations.h"
@@ -60,9 +60,11 @@ static inline v128_t tanh4(v128_t x) {
         elmo_f32_##name##__scalar(n - i, x + i, y + i);                          \
     }
 
+#if ELMO_TESTING
 ELMO_MAP_KERNEL(vexp, exp4)
 ELMO_MAP_KERNEL(vsigmoid, sigmoid4)
 ELMO_MAP_KERNEL(vtanh, tanh4)
+#endif
 
 void elmo_f32_lstm_cell__wasmsimd(size_t rows, size_t H, size_t u0, size_t u1, const float *gates, float *c,
                                   float *m, float cell_clip) {
