@@ -1,5 +1,5 @@
 /*
- * char_ids.h — tokens to bilm-tf character ids (ELMO_NOTES "Inputs").
+ * char_ids.h — tokens to bilm-tf character ids (models/SEMANTICS.md §1 "Characters").
  *
  * A token becomes max_chars ids: BOW, its UTF-8 bytes (at most max_chars - 2,
  * cut at a byte, possibly inside a multi-byte character), EOW, then PAD; every

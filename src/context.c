@@ -1,6 +1,6 @@
 /*
  * context.c — elmo_context_*, elmo_embed, elmo_output_floats: the run state
- * and the forward pass of a batch (ELMO_NOTES): char ids → token vectors →
+ * and the forward pass of a batch (models/SEMANTICS.md): char ids → token vectors →
  * n_layers biLSTM layers, written to the caller's buffer layer by layer.
  */
 #include <stdarg.h>

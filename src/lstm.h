@@ -1,6 +1,6 @@
 /*
  * lstm.h — one direction of one biLSTM layer over a batch of sequences
- * (TensorFlow's LSTMCell with projection and clipping; ELMO_NOTES "LSTM").
+ * (TensorFlow's LSTMCell with projection and clipping; models/SEMANTICS.md §3).
  */
 #ifndef ELMO_LSTM_H
 #define ELMO_LSTM_H

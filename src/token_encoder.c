@@ -1,4 +1,4 @@
-/* token_encoder.c — see token_encoder.h and ELMO_NOTES "Token representation". */
+/* token_encoder.c — see token_encoder.h and models/SEMANTICS.md §2. */
 #include "token_encoder.h"
 
 #include <math.h>

@@ -62,7 +62,7 @@
  * vexp, vsigmoid, vtanh: y[i] = exp(x[i]), sigmoid(x[i]), tanh(x[i]) for
  * i < n (y may be x).
  *
- * lstm_cell: the LSTM cell update (ELMO_NOTES "LSTM layers") of units
+ * lstm_cell: the LSTM cell update (models/SEMANTICS.md §3) of units
  * [u0, u1) of `rows` rows: gates (rows, 4H) holds per row the blocks
  * [i | j | f | o] of H each, c (rows, H) is updated in place and m (rows, H)
  * written:

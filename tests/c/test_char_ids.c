@@ -1,5 +1,5 @@
 /*
- * test_char_ids.c — tokens to character ids (ELMO_NOTES "Inputs"): BOW, the
+ * test_char_ids.c — tokens to character ids (models/SEMANTICS.md §1 "Characters"): BOW, the
  * UTF-8 bytes cut at max_chars - 2, EOW, PAD, all shifted by one; and the
  * <S> / </S> boundary tokens.
  */

@@ -1,7 +1,8 @@
 /*
- * test_forward.c — elmo_embed against a naive reference written from
- * ELMO_NOTES: one sentence at a time, one step at a time, straight loops in
- * double precision, sharing no code with the core.
+ * test_forward.c — elmo_embed against the double-precision reference of
+ * src/reference/ (models/SEMANTICS.md in code, sharing nothing with the
+ * core) on small random models: every option, stateless and stateful,
+ * float32, int8 and float16 weights.
  */
 #include <math.h>
 #include <stdio.h>
@@ -10,164 +11,47 @@
 
 #include "elmo.h"
 #include "model_builder.h"
+#include "reference/elmo_reference.h"
 #include "test_util.h"
 
 
-/* ---- the reference ---- */
+/* ---- the reference (src/reference/elmo_reference.c) on a built model ---- */
 
 typedef struct ref_model {
     const test_model_spec *spec;
-    const test_model *tm;
-    int F, P, H, L, max_chars;
+    elmo_ref_model ref;
+    int P, L;
 } ref_model;
 
-/* Kept state of one slot: [layer][dir] h (P) and c (H). */
-typedef struct ref_state {
-    double h[4][2][64];
-    double c[4][2][64];
-} ref_state;
-
-static const float *tensor(const ref_model *r, const char *fmt, int a, int b) {
-    char name[40];
-    snprintf(name, sizeof name, fmt, a, b);
-    const float *t = test_model_tensor(r->tm, name);
-    if (!t) {
-        printf("reference: no tensor %s\n", name);
-        exit(2);
-    }
+static const float *builder_tensor(void *user, const char *name) {
+    const float *t = test_model_tensor(user, name);
+    if (!t) printf("reference: no tensor %s\n", name);
     return t;
 }
 
-static double sigm(double x) { return 1.0 / (1.0 + exp(-x)); }
-static double clipd(double x, double c) { return c < 0 ? x : (x > c ? c : (x < -c ? -c : x)); }
-
-/* ids per ELMO_NOTES: BOW, bytes (cut at max_chars - 2), EOW, PAD..., all + 1;
- * boundary: kind 256 (<S>) or 257 (</S>) as the single "byte". */
-static void ref_ids(const uint8_t *bytes, size_t n, int boundary, int max_chars, int *ids) {
-    for (int i = 0; i < max_chars; i++) ids[i] = 260 + 1;
-    ids[0] = 258 + 1;
-    int k = 1;
-    if (boundary) {
-        ids[k++] = boundary + 1;
-    } else {
-        for (size_t i = 0; i < n && k < max_chars - 1; i++) ids[k++] = bytes[i] + 1;
-    }
-    ids[k] = 259 + 1;
+static ref_model reference_of(const test_model_spec *spec, test_model *tm) {
+    ref_model r = {spec, {{0}, builder_tensor, tm}, spec->proj_dim, spec->n_layers};
+    elmo_ref_options *o = &r.ref.options;
+    o->char_dim = spec->char_dim;
+    o->max_chars = spec->max_chars ? spec->max_chars : 50;
+    o->n_filters = spec->n_filters;
+    memcpy(o->filter_width, spec->filter_width, sizeof o->filter_width);
+    memcpy(o->filter_count, spec->filter_count, sizeof o->filter_count);
+    o->relu = spec->activation && strcmp(spec->activation, "relu") == 0;
+    o->n_highway = spec->n_highway;
+    o->project = !spec->omit_proj;
+    o->proj_dim = spec->proj_dim;
+    o->lstm_dim = spec->lstm_dim;
+    o->n_layers = spec->n_layers;
+    o->cell_clip = spec->cell_clip;
+    o->proj_clip = spec->proj_clip;
+    o->use_skip_connections = spec->use_skip_connections;
+    return r;
 }
 
-/* Token vector (P) of one token given its ids. */
-static void ref_token(const ref_model *r, const int *ids, double *tok) {
-    const test_model_spec *s = r->spec;
-    const int d = s->char_dim, F = r->F, P = r->P, mc = r->max_chars;
-    const float *emb = test_model_tensor(r->tm, "char_embed");
-    double x[512];
-    int f0 = 0;
-    for (int fi = 0; fi < s->n_filters; fi++) {
-        const int w = s->filter_width[fi], n = s->filter_count[fi];
-        const float *W = tensor(r, "cnn/W_%d", fi, 0), *b = tensor(r, "cnn/b_%d", fi, 0);
-        for (int c = 0; c < n; c++) {
-            double best = -1e300;
-            for (int q = 0; q + w <= mc; q++) {
-                double acc = b[c];
-                for (int k = 0; k < w; k++)
-                    for (int ch = 0; ch < d; ch++)
-                        acc += emb[ids[q + k] * d + ch] * W[(k * d + ch) * n + c];
-                if (acc > best) best = acc;
-            }
-            int relu = s->activation && strcmp(s->activation, "relu") == 0;
-            x[f0 + c] = relu ? (best > 0 ? best : 0) : tanh(best);
-        }
-        f0 += n;
-    }
-    for (int k = 0; k < s->n_highway; k++) {
-        const float *Wc = tensor(r, "highway/%d/W_carry", k, 0), *bc = tensor(r, "highway/%d/b_carry", k, 0);
-        const float *Wt = tensor(r, "highway/%d/W_transform", k, 0);
-        const float *bt = tensor(r, "highway/%d/b_transform", k, 0);
-        double y[512];
-        for (int o = 0; o < F; o++) {
-            double g = bc[o], t = bt[o];
-            for (int i = 0; i < F; i++) {
-                g += x[i] * Wc[i * F + o];
-                t += x[i] * Wt[i * F + o];
-            }
-            g = sigm(g);
-            y[o] = g * (t > 0 ? t : 0) + (1 - g) * x[o];
-        }
-        memcpy(x, y, sizeof(double) * (size_t)F);
-    }
-    if (s->omit_proj) {
-        for (int o = 0; o < P; o++) tok[o] = x[o];
-        return;
-    }
-    const float *Wp = test_model_tensor(r->tm, "proj/W"), *bp = test_model_tensor(r->tm, "proj/b");
-    for (int o = 0; o < P; o++) {
-        double acc = bp[o];
-        for (int i = 0; i < F; i++) acc += x[i] * Wp[i * P + o];
-        tok[o] = acc;
-    }
-}
-
-/*
- * One sentence with boundaries (L = n + 2 positions): out is
- * (n_layers + 1, L, 2P). state: the slot's kept state, read as the initial
- * state and overwritten with the final one (NULL: zeros, not kept).
- */
 static void ref_sentence(const ref_model *r, const uint8_t *bytes, const uint32_t *offsets, int n,
-                         ref_state *state, double *out) {
-    const int P = r->P, H = r->H, L = n + 2, W2 = 2 * P;
-    double *x = calloc((size_t)L * P, sizeof(double)), *y = calloc((size_t)L * P, sizeof(double));
-    int ids[256];
-    for (int t = 0; t < L; t++) {
-        if (t == 0) ref_ids(NULL, 0, 256, r->max_chars, ids);
-        else if (t == L - 1) ref_ids(NULL, 0, 257, r->max_chars, ids);
-        else ref_ids(bytes + offsets[t - 1], offsets[t] - offsets[t - 1], 0, r->max_chars, ids);
-        ref_token(r, ids, x + t * P);
-        for (int i = 0; i < P; i++) out[t * W2 + i] = out[t * W2 + P + i] = x[t * P + i];
-    }
-    double *in[2] = {x, malloc(sizeof(double) * (size_t)L * P)};
-    memcpy(in[1], x, sizeof(double) * (size_t)L * P);
-    for (int l = 0; l < r->L; l++) {
-        for (int dir = 0; dir < 2; dir++) {
-            const float *Wx = tensor(r, "lstm/%d/%d/W_x", dir, l), *Wh = tensor(r, "lstm/%d/%d/W_h", dir, l);
-            const float *B = tensor(r, "lstm/%d/%d/b", dir, l), *Wp = tensor(r, "lstm/%d/%d/W_proj", dir, l);
-            double h[64] = {0}, c[64] = {0}, m[64], z[256];
-            if (state) {
-                memcpy(h, state->h[l][dir], sizeof(double) * (size_t)P);
-                memcpy(c, state->c[l][dir], sizeof(double) * (size_t)H);
-            }
-            for (int step = 0; step < L; step++) {
-                const int t = dir == 0 ? step : L - 1 - step;
-                const double *xt = in[dir] + t * P;
-                for (int g = 0; g < 4 * H; g++) {
-                    double acc = B[g];
-                    for (int i = 0; i < P; i++) acc += xt[i] * Wx[i * 4 * H + g] + h[i] * Wh[i * 4 * H + g];
-                    z[g] = acc;
-                }
-                for (int u = 0; u < H; u++) {
-                    c[u] = sigm(z[2 * H + u] + 1.0) * c[u] + sigm(z[u]) * tanh(z[H + u]);
-                    c[u] = clipd(c[u], r->spec->cell_clip);
-                    m[u] = sigm(z[3 * H + u]) * tanh(c[u]);
-                }
-                for (int o = 0; o < P; o++) {
-                    double acc = 0;
-                    for (int u = 0; u < H; u++) acc += m[u] * Wp[u * P + o];
-                    h[o] = clipd(acc, r->spec->proj_clip);
-                }
-                const int skip = r->spec->use_skip_connections && l > 0;
-                for (int o = 0; o < P; o++) y[t * P + o] = h[o] + (skip ? xt[o] : 0);
-            }
-            if (state) {
-                memcpy(state->h[l][dir], h, sizeof(double) * (size_t)P);
-                memcpy(state->c[l][dir], c, sizeof(double) * (size_t)H);
-            }
-            for (int t = 0; t < L; t++)
-                for (int o = 0; o < P; o++) out[((l + 1) * L + t) * W2 + dir * P + o] = y[t * P + o];
-            memcpy(in[dir], y, sizeof(double) * (size_t)L * P); /* the next layer's input */
-        }
-    }
-    free(x);
-    free(y);
-    free(in[1]);
+                         elmo_ref_state *state, double *out) {
+    CHECK(elmo_ref_sentence(&r->ref, bytes, offsets, n, state, out) == 0, "reference: sentence of %d tokens", n);
 }
 
 /* ---- batches ---- */
@@ -265,12 +149,10 @@ static void test_model_case(const char *label, const test_model_spec *spec) {
         test_model_free(&tm);
         return;
     }
-    ref_model r = {spec, &tm, 0, spec->proj_dim, spec->lstm_dim, spec->n_layers,
-                   spec->max_chars ? spec->max_chars : 50};
-    for (int i = 0; i < spec->n_filters; i++) r.F += spec->filter_count[i];
+    const ref_model r = reference_of(spec, &tm);
     CHECK(elmo_model_output_dim(model) == 2 * r.P, "%s: output dim", label);
     CHECK(elmo_model_n_layers(model) == r.L, "%s: n_layers", label);
-    CHECK(elmo_model_max_characters(model) == r.max_chars, "%s: max chars", label);
+    CHECK(elmo_model_max_characters(model) == r.ref.options.max_chars, "%s: max chars", label);
 
     uint32_t rng = spec->seed ^ 0x9e3779b9u;
     enum { N_SENT = 7 };
@@ -326,8 +208,8 @@ static void test_model_case(const char *label, const test_model_spec *spec) {
 
     /* Stateful over batches of 3, 2 (slot 2 keeps its state), 4 (slot 3 starts from zeros),
      * then stateless (must neither read nor change the kept state), then 3 again. */
-    static ref_state slots[4];
-    memset(slots, 0, sizeof slots);
+    elmo_ref_state slots[4];
+    for (int i = 0; i < 4; i++) CHECK(elmo_ref_state_init(&r.ref, &slots[i]) == 0, "%s: reference state", label);
     const int plan[5][5] = {{3, 0, 2, 5}, {2, 6, 1}, {4, 4, 3, 0, 5}, {2, 2, 6}, {3, 1, 5, 0}};
     const int stateful[5] = {1, 1, 1, 0, 1};
     for (int k = 0; k < 5; k++) {
@@ -345,6 +227,7 @@ static void test_model_case(const char *label, const test_model_spec *spec) {
         }
         free(out);
     }
+    for (int i = 0; i < 4; i++) elmo_ref_state_free(&slots[i]);
     /* After a reset, stateful equals stateless. */
     elmo_context_reset_state(ctx);
     make_batch(&b, all, 3);

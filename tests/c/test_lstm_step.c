@@ -1,6 +1,6 @@
 /*
  * test_lstm_step.c — one LSTM step (TensorFlow's LSTMCell with projection,
- * ELMO_NOTES "LSTM layers") against numbers worked out by hand, for 2 cells
+ * models/SEMANTICS.md §3) against numbers worked out by hand, for 2 cells
  * and a projection to 1, with and without clipping.
  *
  *   input part of z (x·W_x + b), gate order i, j, f, o; cells u0, u1:
