@@ -5,13 +5,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { convertModel } from './convert.js';
-import { GEMM_DTYPES } from './model-layout.js';
-import { embedFile } from './embed-file.js';
-import { fetchModel } from './fetch-model.js';
-import { describeModel, formatModelDescription } from './model-info.js';
-import { writeVocabEmbeddings } from './vocab-embeddings.js';
-import { createProgressBar } from './progress-bar.js';
+import { convertModel } from './convert/convert.js';
+import { GEMM_DTYPES } from './convert/model-layout.js';
+import { embedFile } from './output/embed-file.js';
+import { fetchModel } from './fetch/fetch-model.js';
+import { describeModel, formatModelDescription } from './cli/model-info.js';
+import { writeVocabEmbeddings } from './output/vocab-embeddings.js';
+import { createProgressBar } from './cli/progress-bar.js';
 
 const USAGE = `Usage:
   elmo-wasm convert <options.json> <weights.hdf5> <model-dir> [--shard-mb N] [--dtype float32|float16|int8]
@@ -86,7 +86,7 @@ function positiveInteger(text, flag) {
 /** @param {string[]} args */
 async function convertCommand(args) {
   const { values, positionals } = parse(args, { 'shard-mb': { type: 'string' }, dtype: { type: 'string' } }, 3);
-  const dtype = /** @type {import('./model-layout.js').GemmDtype} */ (values.dtype ?? 'float32');
+  const dtype = /** @type {import('./convert/model-layout.js').GemmDtype} */ (values.dtype ?? 'float32');
   if (!GEMM_DTYPES.includes(dtype)) throw new UsageError(`--dtype must be one of ${GEMM_DTYPES.join(', ')}, got ${dtype}`);
   const [optionsPath, weightsPath, outDir] = positionals;
   const shardMb = values['shard-mb'] ? positiveInteger(values['shard-mb'], '--shard-mb') : 4;

@@ -6,8 +6,8 @@
  * elmo.js so the engine class stays about wasm memory and the C calls.
  */
 import { normalize, pool, scalarMix, selectLayers, tfHubOutput } from './outputs.js';
-import { tokenize } from './tokenizer.js';
-import { checkSentences } from './tokens.js';
+import { tokenize } from './text-tokenizer.js';
+import { checkSentences } from './batch-packing.js';
 
 /** @typedef {import('./outputs.js').Tensor} Tensor */
 /** @typedef {import('./outputs.js').ScalarMix} ScalarMix */
@@ -79,7 +79,7 @@ export function needsEmbedOptions(sentences, options) {
 /**
  * Raw text becomes token arrays (one per string); token arrays pass as they are.
  * @param {unknown} input a string, an array of strings, or an array of token arrays
- * @returns {{ sentences: unknown, texts: import('./tokenizer.js').TokenizedText[] | null }}
+ * @returns {{ sentences: unknown, texts: import('./text-tokenizer.js').TokenizedText[] | null }}
  */
 function toTokenArrays(input) {
   if (typeof input === 'string') return toTokenArrays([input]);

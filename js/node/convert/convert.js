@@ -5,9 +5,9 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { describeDtype, getDataset, openHdf5 } from './hdf5.js';
+import { describeDtype, getDataset, openHdf5 } from '../io/hdf5.js';
 import { installDir, makeScratchDir, outDirState } from './model-dir-install.js';
-import { prettyJson } from './pretty-json.js';
+import { prettyJson } from '../io/pretty-json.js';
 import { elementCount, expectedTensors, GEMM_DTYPES, modelDims, packPanels, packPanelsFloat16, placeTensors, quantizePanelsInt8 } from './model-layout.js';
 import { ShardWriter } from './shard-writer.js';
 
@@ -15,7 +15,7 @@ export { expectedTensors } from './model-layout.js';
 
 /** @typedef {import('./model-layout.js').TensorSpec} TensorSpec */
 /** @typedef {import('./model-layout.js').PlacedTensor} PlacedTensor */
-/** @typedef {import('./hdf5.js').Hdf5File} Hdf5File */
+/** @typedef {import('../io/hdf5.js').Hdf5File} Hdf5File */
 
 /**
  * @typedef {object} ConvertProgress
@@ -51,7 +51,7 @@ export { expectedTensors } from './model-layout.js';
 const MODEL_DATASET = /^(char_embed|CNN|CNN_high_\d+|CNN_proj|RNN_\d+)(\/|$)/;
 
 async function converterVersion() {
-  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
+  const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8'));
   return `${pkg.name} ${pkg.version}`;
 }
 

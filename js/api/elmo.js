@@ -2,15 +2,15 @@
  * `Elmo`: a loaded model and its run state in one wasm instance. The same
  * class serves browsers and Node.js; the worker wraps it with the same API.
  */
-import { Core, ElmoError, HeapAllocations, Status } from './core.js';
+import { Core, ElmoError, HeapAllocations, Status } from '../core/wasm-core.js';
 import { embedWithOptions, needsEmbedOptions } from './embed-options.js';
-import { loadPolicy, loadWeights } from './loader.js';
-import { parseManifest } from './manifest.js';
-import { retrying } from './retry.js';
-import { openModelSource } from './sources.js';
-import { checkSentences, packSentences } from './tokens.js';
-import { HelperThreads } from './thread-helpers.js';
-import { defaultThreadCount, hasWasmSimd, threadSupport } from './runtime.js';
+import { loadPolicy, loadWeights } from '../load/weight-loader.js';
+import { parseManifest } from '../format/model-format.js';
+import { retrying } from '../load/retry.js';
+import { openModelSource } from '../load/model-sources.js';
+import { checkSentences, packSentences } from './batch-packing.js';
+import { HelperThreads } from '../core/thread-helpers.js';
+import { defaultThreadCount, hasWasmSimd, threadSupport } from '../core/runtime.js';
 
 /**
  * @typedef {object} ThreadOptions
@@ -35,7 +35,7 @@ import { defaultThreadCount, hasWasmSimd, threadSupport } from './runtime.js';
  */
 
 /**
- * @typedef {import('./core.js').CoreOptions & import('./loader.js').LoadWeightsOptions & ThreadOptions & CacheOptions & MemoryOptions} LoadOptions
+ * @typedef {import('../core/wasm-core.js').CoreOptions & import('../load/weight-loader.js').LoadWeightsOptions & ThreadOptions & CacheOptions & MemoryOptions} LoadOptions
  */
 
 /** @typedef {import('./embed-options.js').EmbedOptions} EmbedOptions */
@@ -113,7 +113,7 @@ const megabytes = (bytes) => `${(bytes / MB).toFixed(1)} MB`;
  * (rounded to 64 bytes), so a manifest cannot make us allocate for nothing.
  * @param {Core} core
  * @param {Uint8Array} json the manifest, as elmo_model_load will get it
- * @param {import('./manifest.js').Manifest} manifest
+ * @param {import('../format/model-format.js').Manifest} manifest
  * @param {string} location for messages
  */
 function checkModel(core, json, manifest, location) {
@@ -142,7 +142,7 @@ function checkModel(core, json, manifest, location) {
 export class Elmo {
   /** @type {Core | null} */
   #core;
-  /** @type {import('./loader.js').WeightRegion} */
+  /** @type {import('../load/weight-loader.js').WeightRegion} */
   #weights;
   /** @type {HelperThreads | null} */
   #threads;
@@ -156,7 +156,7 @@ export class Elmo {
   /**
    * Use `Elmo.load()`.
    * @param {Core} core
-   * @param {import('./loader.js').WeightRegion} weights
+   * @param {import('../load/weight-loader.js').WeightRegion} weights
    * @param {number} model
    * @param {number} ctx
    * @param {ModelInfo} info

@@ -4,7 +4,7 @@
  * in the released HDF5 file and how, and where each sits in the weight region.
  */
 
-import { tensorByteLength } from '../manifest.js';
+import { tensorByteLength } from '../../format/model-format.js';
 
 /** Every tensor starts on a 64-byte boundary, so SIMD loads in the core are aligned. */
 export const TENSOR_ALIGN = 64;

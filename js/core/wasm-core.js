@@ -4,7 +4,7 @@
  * every allocation it makes here (see `HeapAllocations`).
  */
 import { hasWasmSimd, isNode } from './runtime.js';
-import { absoluteUrl, hasScheme } from './sources.js';
+import { absoluteUrl, hasScheme } from '../load/model-sources.js';
 
 /** @typedef {'simd' | 'scalar' | 'simd-threads'} WasmFlavor */
 
@@ -13,7 +13,7 @@ import { absoluteUrl, hasScheme } from './sources.js';
  * @property {boolean} [simd] force (true) or refuse (false) the SIMD build; default: detect
  * @property {string | URL} [wasmUrl] the .wasm file, or a folder (ending in `/`) holding
  *   `elmo-simd.wasm`, `elmo-simd-threads.wasm` and `elmo-scalar.wasm`; relative to the page (in Node: a path).
- *   Default: `wasm/` next to this module
+ *   Default: `js/wasm/`, beside this module's folder
  * @property {ArrayBuffer | Uint8Array} [wasmBinary] the module's bytes, already fetched
  */
 
@@ -47,7 +47,7 @@ export class ElmoError extends Error {
  */
 function wasmLocation(options, flavor) {
   const file = `elmo-${flavor}.wasm`;
-  if (options.wasmUrl === undefined) return new URL(`./wasm/${file}`, import.meta.url);
+  if (options.wasmUrl === undefined) return new URL(`../wasm/${file}`, import.meta.url);
   let where = String(options.wasmUrl);
   if (where.endsWith('/')) where += file;
   return isNode && !hasScheme(where) ? where : absoluteUrl(where);

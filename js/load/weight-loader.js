@@ -8,8 +8,8 @@
 import { sha256Hex } from './sha256.js';
 import { openShardCache } from './shard-cache.js';
 import { retrying } from './retry.js';
-import { responseChunks } from './sources.js';
-import { tensorByteLength } from './manifest.js';
+import { responseChunks } from './model-sources.js';
+import { tensorByteLength } from '../format/model-format.js';
 
 /**
  * @typedef {object} ProgressEvent
@@ -42,7 +42,7 @@ const REGION_ALIGN = 64;
  */
 export class WeightRegion {
   /**
-   * @param {import('./core.js').Core} core
+   * @param {import('../core/wasm-core.js').Core} core
    * @param {number} byteLength
    */
   constructor(core, byteLength) {
@@ -90,7 +90,7 @@ export function loadPolicy(options) {
 /**
  * Refuses, before anything is downloaded, a manifest whose tensors reach
  * past the bytes its shards hold.
- * @param {import('./manifest.js').Manifest} manifest
+ * @param {import('../format/model-format.js').Manifest} manifest
  */
 function checkTensorsFit({ weights }) {
   for (const tensor of /** @type {any[]} */ (Array.isArray(weights.tensors) ? weights.tensors : [])) {
@@ -107,9 +107,9 @@ function checkTensorsFit({ weights }) {
 }
 
 /**
- * @param {import('./core.js').Core} core
- * @param {import('./manifest.js').Manifest} manifest
- * @param {import('./sources.js').ModelSource} source
+ * @param {import('../core/wasm-core.js').Core} core
+ * @param {import('../format/model-format.js').Manifest} manifest
+ * @param {import('./model-sources.js').ModelSource} source
  * @param {LoadWeightsOptions} [options]
  * @returns {Promise<WeightRegion>}
  */
