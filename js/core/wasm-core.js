@@ -17,7 +17,11 @@ import { absoluteUrl, hasScheme } from '../load/model-sources.js';
  * @property {ArrayBuffer | Uint8Array} [wasmBinary] the module's bytes, already fetched
  */
 
-/** Status codes of include/elmo.h, by name. */
+/**
+ * Status codes of include/elmo.h (enum elmo_status), by name without the
+ * ELMO_STATUS_ prefix. Restated because a wasm module exports no enums;
+ * tests/js/c-header.test.js fails when they differ from the header.
+ */
 export const Status = Object.freeze({
   OK: 0,
   INVALID_ARGUMENT: -1,
@@ -26,6 +30,9 @@ export const Status = Object.freeze({
   OUT_OF_MEMORY: -4,
   NOT_LOADED: -5,
 });
+
+/** Flags of elmo_embed() (ELMO_EMBED_*, include/elmo.h; checked like Status). */
+export const EMBED_FLAGS = Object.freeze({ STATEFUL: 1, KEEP_BOUNDARIES: 2 });
 
 /** An error reported by the C core, with its `elmo_status` code. */
 export class ElmoError extends Error {

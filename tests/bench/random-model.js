@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { convertModel } from '../../js/node/convert/convert.js';
 import { ensureParentGroups, openHdf5 } from '../../js/node/io/hdf5.js';
-import { expectedTensors } from '../../js/node/convert/model-layout.js';
+import { expectedTensors } from '../../js/node/convert/tensor-plan.js';
 import { releasedOptions } from './models.js';
 
 export const modelsRoot = fileURLToPath(new URL('../../out/bench-models/', import.meta.url));
@@ -98,7 +98,7 @@ async function cacheKey(options) {
  * unless a previous run left it (same options, same converter) in out/bench-models/.
  * @param {import('./models.js').BenchShape} shape
  * @param {(message: string) => void} [log]
- * @param {import('../../js/node/convert/model-layout.js').GemmDtype} [dtype] of the converted GEMM weights
+ * @param {import('../../js/format/model-format.js').GemmDtype} [dtype] of the converted GEMM weights
  * @returns {Promise<string>} the model directory
  */
 export async function benchModel(shape, log = () => {}, dtype = 'float32') {

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
+import { DEFAULTS } from '../../defaults.js';
 import { Elmo } from '../../api/elmo.js';
 import { shapeOutputs } from '../../api/embed-options.js';
 import { openEmbeddingWriter, outputFormat } from './format-writers.js';
@@ -52,7 +53,7 @@ export async function embedFile(inputPath, outputPath, options) {
   if (!['all', 'top', 'average'].includes(layers)) throw new RangeError(`layers must be all, top or average, got ${layers}`);
   const shaping = { layers, pooling: options.pooling, normalize: options.normalize };
   const pooled = options.pooling === 'mean' || options.pooling === 'max';
-  const batchSize = options.batchSize ?? 64;
+  const batchSize = options.batchSize ?? DEFAULTS.embedBatchSize.default;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
   shapeOutputs([], shaping); // checks the options before any work
   const format = outputFormat(outputPath, options.format);
