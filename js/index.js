@@ -3,11 +3,11 @@
  * Browser-safe entry point; Node-only tools (converter, HDF5 output) are in
  * `elmo-wasm/node`.
  */
-export { Elmo } from './elmo.js';
-export { ElmoWorker } from './elmo-worker-client.js';
-export { ElmoError, Status } from './core.js';
-export { hasWasmSimd } from './runtime.js';
-export { clearCache } from './shard-cache.js';
-export { cosine, normalize, pool, scalarMix, selectLayers, similarity, tfHubOutputs } from './outputs.js';
-export { tokenize } from './tokenizer.js';
-export { shapeOutputs } from './embed-options.js';
+export { Elmo } from './api/elmo.js';
+export { ElmoWorker } from './worker/elmo-worker-client.js';
+export { ElmoError, Status } from './core/wasm-core.js';
+export { hasWasmSimd } from './core/runtime.js';
+export { clearCache } from './load/shard-cache.js';
+export { cosine, normalize, pool, scalarMix, selectLayers, similarity, tfHubOutputs } from './api/outputs.js';
+export { tokenize } from './api/text-tokenizer.js';
+export { shapeOutputs } from './api/embed-options.js';

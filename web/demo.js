@@ -11,7 +11,7 @@
  * dataset.runs (embeddings shown so far) are there for the tests.
  */
 import { ElmoWorker, scalarMix, selectLayers } from '../js/index.js';
-import { CACHE_NAME } from '../js/shard-cache.js';
+import { CACHE_NAME } from '../js/load/shard-cache.js';
 import { drawHeatmap, repeatedWords } from './heatmap.js';
 import { sentenceColor } from './palette.js';
 import { pca } from './pca.js';

@@ -1,5 +1,5 @@
-// The module worker behind ElmoWorker (js/elmo-worker-client.js): it only
+// The module worker behind ElmoWorker (js/worker/elmo-worker-client.js): it only
 // serves an Elmo; all the work is in js/.
-import { serveElmo } from '../js/worker-host.js';
+import { serveElmo } from '../js/worker/worker-host.js';
 
 serveElmo(/** @type {any} */ (self));

@@ -5,13 +5,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { convertModel } from './convert.js';
-import { GEMM_DTYPES } from './model-layout.js';
-import { embedFile } from './embed-file.js';
-import { fetchModel } from './fetch-model.js';
-import { describeModel, formatModelDescription } from './model-info.js';
-import { writeVocabEmbeddings } from './vocab-embeddings.js';
-import { createProgressBar } from './progress-bar.js';
+import { convertModel } from './convert/convert.js';
+import { GEMM_DTYPES } from '../format/model-format.js';
+import { embedFile } from './output/embed-file.js';
+import { fetchModel } from './fetch/fetch-model.js';
+import { describeModel, formatModelDescription } from './cli/model-info.js';
+import { writeVocabEmbeddings } from './output/vocab-embeddings.js';
+import { createProgressBar } from './cli/progress-bar.js';
 
 const USAGE = `Usage:
   elmo-wasm convert <options.json> <weights.hdf5> <model-dir> [--shard-mb N] [--dtype float32|float16|int8]
@@ -86,7 +86,7 @@ function positiveInteger(text, flag) {
 /** @param {string[]} args */
 async function convertCommand(args) {
   const { values, positionals } = parse(args, { 'shard-mb': { type: 'string' }, dtype: { type: 'string' } }, 3);
-  const dtype = /** @type {import('./model-layout.js').GemmDtype} */ (values.dtype ?? 'float32');
+  const dtype = /** @type {import('../format/model-format.js').GemmDtype} */ (values.dtype ?? 'float32');
   if (!GEMM_DTYPES.includes(dtype)) throw new UsageError(`--dtype must be one of ${GEMM_DTYPES.join(', ')}, got ${dtype}`);
   const [optionsPath, weightsPath, outDir] = positionals;
   const shardMb = values['shard-mb'] ? positiveInteger(values['shard-mb'], '--shard-mb') : 4;
@@ -125,7 +125,7 @@ async function embedCommand(args) {
   if (!values.model) throw new UsageError('--model <model-dir> is required');
   const chosen = /** @type {const} */ (['all', 'top', 'average']).filter((k) => values[k]);
   if (chosen.length > 1) throw new UsageError(`choose one of --all, --top, --average (got ${chosen.map((c) => `--${c}`).join(' ')})`);
-  const batchSize = values['batch-size'] ? positiveInteger(values['batch-size'], '--batch-size') : 64;
+  const batchSize = values['batch-size'] ? positiveInteger(values['batch-size'], '--batch-size') : undefined;
   const [input, output] = positionals;
   const bar = createProgressBar({ label: 'embed ' });
   const started = performance.now();

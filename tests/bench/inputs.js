@@ -1,7 +1,7 @@
 /**
  * Benchmark inputs: batches of distinct random lowercase words (so no cache
  * could help), and their character ids as the biLM sees them
- * (/work/shared/ELMO_NOTES.md, "Inputs"), boundaries included.
+ * (models/SEMANTICS.md, "Inputs"), boundaries included.
  */
 
 const BOS = 256;

@@ -1,6 +1,6 @@
 /**
  * The official ELMo model shapes the benchmark generates (random weights,
- * same shapes as the released models; /work/shared/ELMO_NOTES.md), as the
+ * same shapes as the released models; models/SEMANTICS.md), as the
  * options.json each release ships.
  */
 

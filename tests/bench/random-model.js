@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { convertModel } from '../../js/node/convert.js';
-import { ensureParentGroups, openHdf5 } from '../../js/node/hdf5.js';
-import { expectedTensors } from '../../js/node/model-layout.js';
+import { convertModel } from '../../js/node/convert/convert.js';
+import { ensureParentGroups, openHdf5 } from '../../js/node/io/hdf5.js';
+import { expectedTensors } from '../../js/node/convert/tensor-plan.js';
 import { releasedOptions } from './models.js';
 
 export const modelsRoot = fileURLToPath(new URL('../../out/bench-models/', import.meta.url));
@@ -79,14 +79,17 @@ export async function writeRandomModel(options, dir, seed) {
 }
 
 /**
- * What a cached conversion depends on: the options and the converter's code
- * (js/node/*.js), so a changed converter or layout converts again.
+ * What a cached conversion depends on: the options and the code that writes
+ * a model (js/format/, js/node/convert/, js/node/io/), so a changed converter
+ * or format converts again.
  * @param {any} options
  */
 async function cacheKey(options) {
   const hash = createHash('sha256').update(JSON.stringify(options));
-  const nodeDir = fileURLToPath(new URL('../../js/node/', import.meta.url));
-  for (const f of (await readdir(nodeDir)).filter((n) => n.endsWith('.js')).sort()) hash.update(f).update(await readFile(join(nodeDir, f)));
+  for (const folder of ['format/', 'node/convert/', 'node/io/']) {
+    const dir = fileURLToPath(new URL(`../../js/${folder}`, import.meta.url));
+    for (const f of (await readdir(dir)).filter((n) => n.endsWith('.js')).sort()) hash.update(folder + f).update(await readFile(join(dir, f)));
+  }
   return hash.digest('hex');
 }
 
@@ -95,7 +98,7 @@ async function cacheKey(options) {
  * unless a previous run left it (same options, same converter) in out/bench-models/.
  * @param {import('./models.js').BenchShape} shape
  * @param {(message: string) => void} [log]
- * @param {import('../../js/node/model-layout.js').GemmDtype} [dtype] of the converted GEMM weights
+ * @param {import('../../js/format/model-format.js').GemmDtype} [dtype] of the converted GEMM weights
  * @returns {Promise<string>} the model directory
  */
 export async function benchModel(shape, log = () => {}, dtype = 'float32') {

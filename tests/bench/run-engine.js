@@ -89,7 +89,7 @@ const batches = (batch, tokens, text = 'distinct') => () => (text === 'zipf' ? z
 
 /** @param {RunSpec} spec @returns {Promise<RunResult>} */
 async function runOurs(spec) {
-  const { Elmo } = await import('../../js/elmo.js');
+  const { Elmo } = await import('../../js/api/elmo.js');
   let t = performance.now();
   const options = { numThreads: spec.threads, tokenCache: spec.tokenCache };
   let elmo = await Elmo.load(spec.modelDir, options);

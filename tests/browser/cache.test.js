@@ -71,7 +71,7 @@ function loadAndEmbed(page, name, options = {}) {
  */
 function cachedShards(page, name) {
   return page.evaluate(async (name) => {
-    const { CACHE_NAME } = await import('/js/shard-cache.js');
+    const { CACHE_NAME } = await import('/js/load/shard-cache.js');
     const cache = await caches.open(CACHE_NAME);
     const keys = (await cache.keys()).map((r) => new URL(r.url));
     return keys.filter((u) => u.pathname.startsWith(`/models/${name}/`)).map((u) => u.pathname.split('/').pop()).sort();
@@ -144,7 +144,7 @@ describe('shards in Chromium', () => {
     const shard = manifest.shards[3];
     await page.evaluate(
       async ({ url, sha256 }) => {
-        const { CACHE_NAME, shardCacheKey } = await import('/js/shard-cache.js');
+        const { CACHE_NAME, shardCacheKey } = await import('/js/load/shard-cache.js');
         const cache = await caches.open(CACHE_NAME);
         const bytes = new Uint8Array(await (await cache.match(shardCacheKey(url, sha256))).arrayBuffer());
         bytes[12345] ^= 0xff;
@@ -158,7 +158,7 @@ describe('shards in Chromium', () => {
     assert.equal(shardRequests('healed') - before, 1, 'only the damaged shard is fetched');
     const healed = await page.evaluate(
       async ({ url, sha256 }) => {
-        const { CACHE_NAME, shardCacheKey } = await import('/js/shard-cache.js');
+        const { CACHE_NAME, shardCacheKey } = await import('/js/load/shard-cache.js');
         const cache = await caches.open(CACHE_NAME);
         const bytes = await (await cache.match(shardCacheKey(url, sha256))).arrayBuffer();
         return Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), (b) => b.toString(16).padStart(2, '0')).join('');

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startDemoServer } from '../../js/node/demo-server.js';
+import { startDemoServer } from '../../js/node/demo/demo-server.js';
 import { convertFixture } from '../js/fixture.js';
 import { launchChromium } from './chromium.js';
 import { repoRoot, startServer } from './static-server.js';
@@ -152,7 +152,7 @@ describe('demo page', () => {
   });
 });
 
-describe('the demo as `npm start` serves it (js/node/demo-server.js)', () => {
+describe('the demo as `npm start` serves it (js/node/demo/demo-server.js)', () => {
   test('without ?model= it runs the model the server lists, on 2 threads', async () => {
     const demo = await startDemoServer({ models: [{ name: 'tiny', dir: converted.modelDir, official: false }], port: 0 });
     const { page, errors } = await newPage();

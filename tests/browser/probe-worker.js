@@ -1,10 +1,10 @@
 // A worker for the browser tests (not a test file itself): the real one
-// (js/worker-host.js) plus two ways to die on demand, and a report on a
+// (js/worker/worker-host.js) plus two ways to die on demand, and a report on a
 // BroadcastChannel of whether embedding results left the worker by transfer
 // (their buffers are then detached here).
 //   a sentence with the token __close__: the worker closes itself, silently;
 //   a sentence with the token __throw__: an uncaught error.
-import { serveElmo } from '../../js/worker-host.js';
+import { serveElmo } from '../../js/worker/worker-host.js';
 
 const channel = new BroadcastChannel('elmo-wasm-probe-worker');
 

@@ -8,7 +8,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Elmo, pool, selectLayers } from '../../js/index.js';
-import { openHdf5 } from '../../js/node/hdf5.js';
+import { openHdf5 } from '../../js/node/io/hdf5.js';
 import { convertFixture, fixtureSentences } from './fixture.js';
 import { elmoWasm, elmoWasmWithInput } from './run-cli.js';
 

@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Elmo } from '../../js/index.js';
-import { openHdf5 } from '../../js/node/hdf5.js';
+import { openHdf5 } from '../../js/node/io/hdf5.js';
 import { convertFixture, fixtureSentences, maxAbsDiff, optionsPath, weightsPath } from './fixture.js';
 import { elmoWasm } from './run-cli.js';
 

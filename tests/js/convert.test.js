@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { convertModel, expectedTensors } from '../../js/node/convert.js';
-import { ensureParentGroups, getDataset, openHdf5 } from '../../js/node/hdf5.js';
-import { parseManifest } from '../../js/manifest.js';
-import { unpackTensor } from '../../js/node/model-layout.js';
+import { convertModel, expectedTensors } from '../../js/node/convert/convert.js';
+import { ensureParentGroups, getDataset, openHdf5 } from '../../js/node/io/hdf5.js';
+import { parseManifest } from '../../js/format/model-format.js';
+import { unpackTensor } from '../../js/node/convert/weight-packing.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../shared/fixtures/bilm-tf-tiny/', import.meta.url));
 const OPTIONS = join(FIXTURE, 'options.json');
@@ -320,7 +320,7 @@ describe('convertModel refuses bad inputs and leaves nothing behind', () => {
 
   /**
    * @param {string} label
-   * @param {{ options?: (o: any) => void, optionsText?: string, weights?: WeightEdits, weightsBytes?: Uint8Array, noWeights?: boolean, dtype?: import('../../js/node/model-layout.js').GemmDtype }} setup
+   * @param {{ options?: (o: any) => void, optionsText?: string, weights?: WeightEdits, weightsBytes?: Uint8Array, noWeights?: boolean, dtype?: import('../../js/format/model-format.js').GemmDtype }} setup
    * @param {RegExp} message
    */
   const refuses = (label, setup, message) =>

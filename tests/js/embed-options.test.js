@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Elmo, pool, scalarMix, selectLayers, tokenize } from '../../js/index.js';
-import { shapeOutputs } from '../../js/embed-options.js';
+import { shapeOutputs } from '../../js/api/embed-options.js';
 import { convertFixture, maxAbsDiff } from './fixture.js';
 
 /** @type {Awaited<ReturnType<typeof convertFixture>>} */

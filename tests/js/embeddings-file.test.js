@@ -6,8 +6,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { createEmbeddingsFile } from '../../js/node/embeddings-file.js';
-import { getDataset, openHdf5 } from '../../js/node/hdf5.js';
+import { createEmbeddingsFile } from '../../js/node/output/allennlp-hdf5.js';
+import { getDataset, openHdf5 } from '../../js/node/io/hdf5.js';
 
 let root = '';
 before(async () => {

@@ -1,5 +1,5 @@
 /**
- * js/node/demo-server.js, what `npm start` serves: the model it picks (a
+ * js/node/demo/demo-server.js, what `npm start` serves: the model it picks (a
  * cached official one, else `fetch small`, else the local ones), and what it
  * serves — web/, js/, examples/ and the models, cross-origin isolated, and
  * nothing else of the package.
@@ -9,7 +9,7 @@ import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chooseModels, startDemoServer } from '../../js/node/demo-server.js';
+import { chooseModels, startDemoServer } from '../../js/node/demo/demo-server.js';
 import { fixtureForTests } from './fixture.js';
 
 const fixture = fixtureForTests({ name: 'bilm-tf-tiny' });

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { convertModel } from '../../js/node/convert.js';
-import { openHdf5 } from '../../js/node/hdf5.js';
+import { convertModel } from '../../js/node/convert/convert.js';
+import { openHdf5 } from '../../js/node/io/hdf5.js';
 
 export const fixtureDir = fileURLToPath(new URL('../../../shared/fixtures/bilm-tf-tiny/', import.meta.url));
 export const optionsPath = join(fixtureDir, 'options.json');

@@ -11,7 +11,7 @@ import { constants, openSync, closeSync } from 'node:fs';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Core } from '../../js/core.js';
+import { Core } from '../../js/core/wasm-core.js';
 import { Elmo } from '../../js/index.js';
 import { convertFixture } from './fixture.js';
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Elmo } from '../../js/index.js';
-import { convertModel } from '../../js/node/convert.js';
+import { convertModel } from '../../js/node/convert/convert.js';
 import { readModelDir } from '../bench/onnx-graph.js';
 import { compareTopLayers, convertFixture, fixtureSentences, optionsPath, weightsPath } from './fixture.js';
 

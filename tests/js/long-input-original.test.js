@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Elmo } from '../../js/index.js';
-import { expectedTensors, placeTensors } from '../../js/node/model-layout.js';
-import { ShardWriter } from '../../js/node/shard-writer.js';
+import { expectedTensors, placeTensors } from '../../js/node/convert/tensor-plan.js';
+import { ShardWriter } from '../../js/node/convert/shard-writer.js';
 import { releasedOptions, BENCH_SHAPES } from '../bench/models.js';
 
 const MB = 1 << 20;

@@ -3,7 +3,7 @@
 // outputs match ours (stateless, boundaries kept, every layer) within 1e-4.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Elmo } from '../../js/elmo.js';
+import { Elmo } from '../../js/api/elmo.js';
 import { charIds, randomBatch } from '../bench/inputs.js';
 import { buildElmoOnnx, readModelDir } from '../bench/onnx-graph.js';
 import { configureOrt, createSession, runElmo } from '../bench/ort.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cosine, normalize, pool, scalarMix, selectLayers, similarity, tfHubOutputs } from '../../js/outputs.js';
+import { cosine, normalize, pool, scalarMix, selectLayers, similarity, tfHubOutputs } from '../../js/api/outputs.js';
 
 // 3 layers, 2 tokens, dim 4: value = 100 * layer + 10 * token + i
 const embedding = {

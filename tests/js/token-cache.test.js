@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Elmo } from '../../js/index.js';
+import { Elmo, ElmoError, Status } from '../../js/index.js';
 import { fixtureForTests } from './fixture.js';
 
 const fixture = fixtureForTests();
@@ -41,5 +41,23 @@ test('cached token vectors give exactly the numbers of the uncached path', async
 test('tokenCache outside 0..2^24 is a RangeError', async () => {
   for (const tokenCache of [-1, 1.5, 2 ** 24 + 1]) {
     await assert.rejects(Elmo.load(fixture.modelDir, { tokenCache }), { name: 'RangeError' });
+  }
+});
+
+test('a token cache the wasm memory cannot hold rejects with OUT_OF_MEMORY, and the next load works', async () => {
+  // 2^24 entries of the fixture's 48 key bytes and 16 floats, with their
+  // tables, take ~2.5 GB: past the single-thread module's 2 GB memory.
+  await assert.rejects(Elmo.load(fixture.modelDir, { tokenCache: 2 ** 24, numThreads: 1 }), (error) => {
+    assert.ok(error instanceof ElmoError, String(error));
+    assert.equal(error.status, Status.OUT_OF_MEMORY);
+    assert.match(error.message, /tokenCache \(16777216 entries\): out of memory for the token cache/);
+    return true;
+  });
+  const elmo = await Elmo.load(fixture.modelDir, { tokenCache: 16, numThreads: 1 });
+  try {
+    const [e] = await elmo.embed([['still', 'works']]);
+    assert.deepEqual(e.shape, [3, 2, 32]);
+  } finally {
+    elmo.dispose();
   }
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { tokenize } from '../../js/tokenizer.js';
+import { tokenize } from '../../js/api/text-tokenizer.js';
 
 const cases = [
   ['splits punctuation and keeps U.S. and numbers', 'The U.S. spent $1,000.50 (3.14%) in 2009, he said.',

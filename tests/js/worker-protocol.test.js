@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ElmoError, Status } from '../../js/index.js';
-import { errorFromWire, errorToWire } from '../../js/worker-protocol.js';
+import { errorFromWire, errorToWire } from '../../js/worker/worker-protocol.js';
 
 /** @param {unknown} error */
 const roundTrip = (error) => errorFromWire(structuredClone(errorToWire(error)));

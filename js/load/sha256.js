@@ -1,5 +1,5 @@
 /** SHA-256 of bytes already in memory: node:crypto in Node, SubtleCrypto elsewhere. */
-import { isNode } from './runtime.js';
+import { isNode } from '../core/runtime.js';
 
 /** @type {Promise<(bytes: Uint8Array) => Promise<string>> | undefined} */
 let digestImpl;

@@ -2,6 +2,7 @@
  * Where this code runs, decided once: the rest of the library asks here
  * instead of probing globals itself.
  */
+import { DEFAULTS } from '../defaults.js';
 
 /** True under Node.js (and not in a browser or a worker of one). */
 export const isNode =
@@ -42,8 +43,8 @@ export function threadSupport() {
   return { ok: true };
 }
 
-/** @returns {Promise<number>} the cores this machine offers, as the default thread count (at most 4) */
+/** @returns {Promise<number>} the cores this machine offers, as the default thread count (at most DEFAULTS.numThreads.defaultMax) */
 export async function defaultThreadCount() {
   const cores = isNode ? (await import('node:os')).availableParallelism() : globalThis.navigator?.hardwareConcurrency ?? 1;
-  return Math.max(1, Math.min(4, cores));
+  return Math.max(1, Math.min(DEFAULTS.numThreads.defaultMax, cores));
 }

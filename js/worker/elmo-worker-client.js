@@ -4,11 +4,11 @@
  * pending calls reject and the next call starts a new one, which loads the
  * model again (from the browser cache, normally).
  */
-import { absoluteUrl } from './sources.js';
+import { absoluteUrl } from '../load/model-sources.js';
 import { errorFromWire } from './worker-protocol.js';
 
 /**
- * @typedef {import('./elmo.js').LoadOptions & {
+ * @typedef {import('../api/elmo.js').LoadOptions & {
  *   workerUrl?: string | URL,
  * }} WorkerLoadOptions `workerUrl`: the worker script (default: web/elmo-worker.js of this package)
  */
@@ -17,17 +17,17 @@ import { errorFromWire } from './worker-protocol.js';
  * @typedef {object} PendingCall
  * @property {(value: any) => void} resolve
  * @property {(error: unknown) => void} reject
- * @property {import('./loader.js').ProgressCallback} [onProgress]
+ * @property {import('../load/weight-loader.js').ProgressCallback} [onProgress]
  */
 
-const DEFAULT_WORKER_URL = new URL('../web/elmo-worker.js', import.meta.url);
+const DEFAULT_WORKER_URL = new URL('../../web/elmo-worker.js', import.meta.url);
 
 export class ElmoWorker {
-  /** @type {import('./elmo.js').ModelInfo} */
+  /** @type {import('../api/elmo.js').ModelInfo} */
   info = /** @type {any} */ (undefined);
   /** @type {{ url: string, options: Record<string, unknown> }} */
   #load;
-  /** @type {import('./loader.js').ProgressCallback | undefined} */
+  /** @type {import('../load/weight-loader.js').ProgressCallback | undefined} */
   #onProgress;
   #workerUrl;
   /** @type {Worker | null} */
@@ -108,7 +108,7 @@ export class ElmoWorker {
    * @param {Worker} worker
    * @param {string} type
    * @param {unknown} [input]
-   * @param {import('./loader.js').ProgressCallback} [onProgress]
+   * @param {import('../load/weight-loader.js').ProgressCallback} [onProgress]
    * @returns {Promise<any>}
    */
   #request(worker, type, input, onProgress) {
@@ -202,8 +202,8 @@ export class ElmoWorker {
    * Embeds a batch of tokenized sentences in the worker (see `Elmo.embed`); the
    * result's arrays are transferred from the worker, not copied.
    * @param {string[][]} sentences
-   * @param {import('./elmo.js').EmbedOptions} [options]
-   * @returns {Promise<import('./elmo.js').Embedding[]>}
+   * @param {import('../api/elmo.js').EmbedOptions} [options]
+   * @returns {Promise<import('../api/elmo.js').Embedding[]>}
    */
   async embed(sentences, options = {}) {
     return this.#call('embed', { sentences, options });

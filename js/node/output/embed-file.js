@@ -1,13 +1,14 @@
 /**
  * The `embed` command's work, as a function: AllenNLP's `allennlp elmo` on a
  * text file with one whitespace-tokenized sentence per line, written in its
- * HDF5 layout, or as .npy or JSON lines (embedding-writers.js).
+ * HDF5 layout, or as .npy or JSON lines (format-writers.js).
  */
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
-import { Elmo } from '../elmo.js';
-import { shapeOutputs } from '../embed-options.js';
-import { openEmbeddingWriter, outputFormat } from './embedding-writers.js';
+import { DEFAULTS } from '../../defaults.js';
+import { Elmo } from '../../api/elmo.js';
+import { shapeOutputs } from '../../api/embed-options.js';
+import { openEmbeddingWriter, outputFormat } from './format-writers.js';
 
 /** @typedef {'all' | 'top' | 'average'} LayerChoice */
 
@@ -17,7 +18,7 @@ import { openEmbeddingWriter, outputFormat } from './embedding-writers.js';
  * @property {LayerChoice} [layers] 'all' (default): (n_layers+1, n, 2P); 'top' or 'average': (n, 2P)
  * @property {'mean' | 'max' | 'none'} [pooling] one vector per sentence (per layer with 'all')
  * @property {boolean} [normalize] unit-length vectors
- * @property {import('./embedding-writers.js').OutputFormat} [format] default: from the output's extension
+ * @property {import('./format-writers.js').OutputFormat} [format] default: from the output's extension
  * @property {boolean} [useSentenceKeys] HDF5: name datasets by the sentences, not line indices (AllenNLP's flag)
  * @property {number} [batchSize] consecutive lines per batch (default 64)
  * @property {boolean} [stateful] batch row r continues from row r of the previous batch
@@ -52,7 +53,7 @@ export async function embedFile(inputPath, outputPath, options) {
   if (!['all', 'top', 'average'].includes(layers)) throw new RangeError(`layers must be all, top or average, got ${layers}`);
   const shaping = { layers, pooling: options.pooling, normalize: options.normalize };
   const pooled = options.pooling === 'mean' || options.pooling === 'max';
-  const batchSize = options.batchSize ?? 64;
+  const batchSize = options.batchSize ?? DEFAULTS.embedBatchSize.default;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
   shapeOutputs([], shaping); // checks the options before any work
   const format = outputFormat(outputPath, options.format);

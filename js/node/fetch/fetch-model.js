@@ -7,9 +7,9 @@
  */
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { parseManifest } from '../manifest.js';
+import { parseManifest } from '../../format/model-format.js';
 import { defaultCacheDir } from './cache-dir.js';
-import { convertModel } from './convert.js';
+import { convertModel } from '../convert/convert.js';
 import { downloadFile } from './download-file.js';
 import { loadRegistry, modelUrls, registryModel } from './model-registry.js';
 

@@ -1,21 +1,23 @@
 /**
  * Converts a released bilm-tf/AllenNLP ELMo model (options.json + weight
  * HDF5) into an elmo-wasm model directory (models/FORMAT.md). Every layout
- * change from the HDF5 file happens here, once; see model-layout.js.
+ * change from the HDF5 file happens here, once; see tensor-plan.js and weight-packing.js.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { describeDtype, getDataset, openHdf5 } from './hdf5.js';
+import { describeDtype, getDataset, openHdf5 } from '../io/hdf5.js';
 import { installDir, makeScratchDir, outDirState } from './model-dir-install.js';
-import { prettyJson } from './pretty-json.js';
-import { elementCount, expectedTensors, GEMM_DTYPES, modelDims, packPanels, packPanelsFloat16, placeTensors, quantizePanelsInt8 } from './model-layout.js';
+import { prettyJson } from '../io/pretty-json.js';
+import { GEMM_DTYPES } from '../../format/model-format.js';
+import { elementCount, expectedTensors, modelDims, placeTensors } from './tensor-plan.js';
+import { packPanels, packPanelsFloat16, quantizePanelsInt8 } from './weight-packing.js';
 import { ShardWriter } from './shard-writer.js';
 
-export { expectedTensors } from './model-layout.js';
+export { expectedTensors } from './tensor-plan.js';
 
-/** @typedef {import('./model-layout.js').TensorSpec} TensorSpec */
-/** @typedef {import('./model-layout.js').PlacedTensor} PlacedTensor */
-/** @typedef {import('./hdf5.js').Hdf5File} Hdf5File */
+/** @typedef {import('./tensor-plan.js').TensorSpec} TensorSpec */
+/** @typedef {import('./tensor-plan.js').PlacedTensor} PlacedTensor */
+/** @typedef {import('../io/hdf5.js').Hdf5File} Hdf5File */
 
 /**
  * @typedef {object} ConvertProgress
@@ -30,7 +32,7 @@ export { expectedTensors } from './model-layout.js';
  * @property {number} [shardBytes] shard size, default 4 MiB
  * @property {(progress: ConvertProgress) => void} [onProgress]
  * @property {string} [name] manifest name, default the output directory's name
- * @property {import('./model-layout.js').GemmDtype} [dtype] of the GEMM weights: float16 stores each
+ * @property {import('../../format/model-format.js').GemmDtype} [dtype] of the GEMM weights: float16 stores each
  *   rounded to the nearest half, half the bytes (a value past ±65504 is refused); int8 with one scale
  *   per output column, a quarter of the bytes (default float32)
  */
@@ -42,7 +44,7 @@ export { expectedTensors } from './model-layout.js';
  * @property {1} version
  * @property {string} name
  * @property {Record<string, any>} options options.json, unchanged
- * @property {{ byteLength: number, shardBytes: number, tensors: Array<{ name: string, shape: number[], dtype: import('./model-layout.js').GemmDtype, layout?: 'panels8', offset: number }> }} weights
+ * @property {{ byteLength: number, shardBytes: number, tensors: Array<{ name: string, shape: number[], dtype: import('../../format/model-format.js').GemmDtype, layout?: 'panels8', offset: number }> }} weights
  * @property {import('./shard-writer.js').WrittenShard[]} shards
  * @property {{ options: string, weights: string, converter: string }} source
  */
@@ -51,7 +53,7 @@ export { expectedTensors } from './model-layout.js';
 const MODEL_DATASET = /^(char_embed|CNN|CNN_high_\d+|CNN_proj|RNN_\d+)(\/|$)/;
 
 async function converterVersion() {
-  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
+  const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8'));
   return `${pkg.name} ${pkg.version}`;
 }
 

@@ -1,7 +1,9 @@
 /**
- * The model manifest (models/FORMAT.md) as the loader needs it: the weight
- * region's size and its shards. Tensors are checked by the C core, which is
- * the one place that knows what a model needs.
+ * The model format (models/FORMAT.md) as JavaScript knows it: the manifest's
+ * shard list and sizes, checked before anything is allocated, and the bytes
+ * a tensor takes in the weight region. The loader reads models with it and
+ * the converter writes them with it. Tensors themselves (names, shapes,
+ * offsets) are checked by the C core, elmo_model_check(): one authority.
  */
 
 /**
@@ -21,16 +23,44 @@
  * @property {ShardEntry[]} shards
  */
 
-const SHARD_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** Every tensor starts on a 64-byte boundary, so SIMD loads in the core are aligned. */
+export const TENSOR_ALIGN = 64;
+
+/** Columns per panel of a packed GEMM weight (`layout: "panels8"`, src/kernels/gemm.h). */
+export const PANEL_WIDTH = 8;
+
+/** The dtypes a GEMM weight may be stored in; vectors and `char_embed` stay float32. */
+export const GEMM_DTYPES = /** @type {const} */ (['float32', 'float16', 'int8']);
+
+/** @typedef {typeof GEMM_DTYPES[number]} GemmDtype */
+
+/** @param {number} n @returns {number} n columns padded to whole panels */
+export const panelColumns = (n) => Math.ceil(n / PANEL_WIDTH) * PANEL_WIDTH;
+
+/** @param {number} bytes @returns {number} bytes rounded up to the tensor alignment */
+export const alignedBytes = (bytes) => Math.ceil(bytes / TENSOR_ALIGN) * TENSOR_ALIGN;
 
 /**
- * Bytes a tensor takes in the weight region (models/FORMAT.md): a vector or
- * unpacked tensor is float32; a packed ("panels8") [k, n] matrix has its
- * columns padded to whole panels of 8, 4 bytes an element (2 for float16),
- * and an int8 one is its panels (rows in pairs, an odd k padded with a zero
- * row) padded to 64 bytes, then one float32 scale per padded column. Null
- * for an entry it cannot size; the C core names what is malformed.
- * @param {any} tensor a manifest entry: { shape, layout?, dtype }
+ * Where the parts of an int8 [k, n] weight sit: its values in panels with
+ * the rows in pairs (an odd k gets a zero row), then, from the next 64-byte
+ * boundary, one float32 scale per padded column.
+ * @param {number} k
+ * @param {number} n
+ * @returns {{ valuesBytes: number, scalesOffset: number, scales: number, byteLength: number }}
+ */
+export function int8Layout(k, n) {
+  const scales = panelColumns(n);
+  const valuesBytes = scales * (k + (k % 2));
+  const scalesOffset = alignedBytes(valuesBytes);
+  return { valuesBytes, scalesOffset, scales, byteLength: scalesOffset + 4 * scales };
+}
+
+/**
+ * Bytes a tensor takes in the weight region: a vector or unpacked tensor is
+ * float32; a packed ("panels8") [k, n] matrix has its columns padded to whole
+ * panels, 4 bytes an element (2 for float16), or is int8Layout's for int8.
+ * Null for an entry it cannot size.
+ * @param {{ shape?: unknown, layout?: unknown, dtype?: unknown }} tensor a manifest entry
  * @returns {number | null}
  */
 export function tensorByteLength(tensor) {
@@ -39,11 +69,13 @@ export function tensorByteLength(tensor) {
   if (layout === undefined) return dtype === 'float32' ? 4 * shape.reduce((a, b) => a * b, 1) : null;
   if (layout !== 'panels8' || shape.length !== 2) return null;
   const [k, n] = shape;
-  const columns = 8 * Math.ceil(n / 8);
-  if (dtype === 'int8') return Math.ceil((columns * (k + (k % 2))) / 64) * 64 + 4 * columns;
-  if (dtype === 'float32' || dtype === 'float16') return (dtype === 'float16' ? 2 : 4) * k * columns;
+  if (dtype === 'int8') return int8Layout(k, n).byteLength;
+  if (dtype === 'float32' || dtype === 'float16') return (dtype === 'float16' ? 2 : 4) * k * panelColumns(n);
   return null;
 }
+
+/** Shard file names: plain names, so nothing outside the model directory or origin is read. */
+const SHARD_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
  * @param {unknown} value
@@ -58,7 +90,8 @@ function byteCount(value, field) {
 }
 
 /**
- * Parses and checks a manifest's text.
+ * Parses a manifest's text and checks what the loader needs before it
+ * allocates: the region's size and the shard list.
  * @param {string} text
  * @returns {Manifest}
  */

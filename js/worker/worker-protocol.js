@@ -7,7 +7,7 @@
  * Errors cross as `{ name, message, status? }` and come out as the same kind
  * of error.
  */
-import { ElmoError } from './core.js';
+import { ElmoError } from '../core/wasm-core.js';
 
 /** @typedef {'load' | 'embed' | 'resetState' | 'dispose'} RequestType */
 

@@ -2,15 +2,16 @@
  * `Elmo`: a loaded model and its run state in one wasm instance. The same
  * class serves browsers and Node.js; the worker wraps it with the same API.
  */
-import { Core, ElmoError, HeapAllocations, Status } from './core.js';
-import { embedWithOptions, needsEmbedOptions } from './embed-options.js';
-import { loadPolicy, loadWeights } from './loader.js';
-import { parseManifest } from './manifest.js';
-import { retrying } from './retry.js';
-import { openModelSource } from './sources.js';
-import { checkSentences, packSentences } from './tokens.js';
-import { HelperThreads } from './thread-helpers.js';
-import { defaultThreadCount, hasWasmSimd, threadSupport } from './runtime.js';
+import { Core, EMBED_FLAGS, ElmoError, HeapAllocations, Status } from '../core/wasm-core.js';
+import { DEFAULTS } from '../defaults.js';
+import { embedRequest, embedResults } from './embed-options.js';
+import { loadPolicy, loadWeights } from '../load/weight-loader.js';
+import { alignedBytes, parseManifest } from '../format/model-format.js';
+import { retrying } from '../load/retry.js';
+import { openModelSource } from '../load/model-sources.js';
+import { packSentences } from './batch-packing.js';
+import { HelperThreads } from '../core/thread-helpers.js';
+import { defaultThreadCount, hasWasmSimd, threadSupport } from '../core/runtime.js';
 
 /**
  * @typedef {object} ThreadOptions
@@ -35,7 +36,7 @@ import { defaultThreadCount, hasWasmSimd, threadSupport } from './runtime.js';
  */
 
 /**
- * @typedef {import('./core.js').CoreOptions & import('./loader.js').LoadWeightsOptions & ThreadOptions & CacheOptions & MemoryOptions} LoadOptions
+ * @typedef {import('../core/wasm-core.js').CoreOptions & import('../load/weight-loader.js').LoadWeightsOptions & ThreadOptions & CacheOptions & MemoryOptions} LoadOptions
  */
 
 /** @typedef {import('./embed-options.js').EmbedOptions} EmbedOptions */
@@ -66,8 +67,9 @@ let warnedSingleThread = false;
  */
 async function chooseThreadCount(options) {
   const wanted = options.numThreads ?? (await defaultThreadCount());
-  if (!Number.isInteger(wanted) || wanted < 1 || wanted > 64) {
-    throw new RangeError(`numThreads must be an integer from 1 to 64, got ${options.numThreads}`);
+  const { min, max } = DEFAULTS.numThreads;
+  if (!Number.isInteger(wanted) || wanted < min || wanted > max) {
+    throw new RangeError(`numThreads must be an integer from ${min} to ${max}, got ${options.numThreads}`);
   }
   if (wanted === 1) return 1;
   const support = threadSupport();
@@ -85,22 +87,31 @@ async function chooseThreadCount(options) {
   return 1;
 }
 
-const FLAG_STATEFUL = 1;
-const FLAG_KEEP_BOUNDARIES = 2;
 const MB = 1 << 20;
-const DEFAULT_MAX_MEMORY_MB = 512;
 
 /**
  * @param {unknown} value the maxMemoryMB option
  * @returns {number} bytes
  */
 function memoryBudget(value) {
-  if (value === undefined) return DEFAULT_MAX_MEMORY_MB * MB;
-  // wasm32 memory ends at 4 GiB.
-  if (typeof value !== 'number' || !(value >= 1 && value <= 4096)) {
-    throw new RangeError(`maxMemoryMB must be a number from 1 to 4096, got ${JSON.stringify(value)}`);
+  const { default: fallback, min, max } = DEFAULTS.maxMemoryMB;
+  if (value === undefined) return fallback * MB;
+  if (typeof value !== 'number' || !(value >= min && value <= max)) {
+    throw new RangeError(`maxMemoryMB must be a number from ${min} to ${max}, got ${JSON.stringify(value)}`);
   }
   return Math.floor(value * MB);
+}
+
+/**
+ * @param {unknown} value the tokenCache option
+ * @returns {number | undefined} undefined: the core's default
+ */
+function tokenCacheEntries(value) {
+  const { min, max } = DEFAULTS.tokenCache;
+  if (value !== undefined && !(Number.isInteger(value) && /** @type {number} */ (value) >= min && /** @type {number} */ (value) <= max)) {
+    throw new RangeError(`tokenCache must be an integer from ${min} to ${max}, got ${value}`);
+  }
+  return /** @type {number | undefined} */ (value);
 }
 
 /** @param {number} bytes */
@@ -110,31 +121,29 @@ const megabytes = (bytes) => `${(bytes / MB).toFixed(1)} MB`;
  * Refuses a model before its weights are allocated and read: the core checks
  * the options and every tensor against the region the manifest declares
  * (elmo_model_check), and the region may not be larger than its tensors
- * (rounded to 64 bytes), so a manifest cannot make us allocate for nothing.
+ * (rounded to the tensor alignment), so a manifest cannot make us allocate
+ * for nothing.
  * @param {Core} core
- * @param {Uint8Array} json the manifest, as elmo_model_load will get it
- * @param {import('./manifest.js').Manifest} manifest
+ * @param {number} model a handle with nothing loaded
+ * @param {{ ptr: number, length: number }} json the manifest's bytes in wasm memory
+ * @param {number} byteLength the weight region the manifest declares
  * @param {string} location for messages
  */
-function checkModel(core, json, manifest, location) {
+function checkModel(core, model, json, byteLength, location) {
   const { fn } = core;
   const heap = new HeapAllocations(core);
-  const model = fn.elmo_model_create();
   try {
-    if (!model) throw new ElmoError('out of wasm memory creating the model', Status.OUT_OF_MEMORY);
     const endPtr = heap.alloc(4);
-    const { byteLength } = manifest.weights;
-    const status = fn.elmo_model_check(model, heap.copyIn(json), json.length, byteLength, endPtr);
+    const status = fn.elmo_model_check(model, json.ptr, json.length, byteLength, endPtr);
     if (status !== Status.OK) throw new ElmoError(`${location}: ${core.string(fn.elmo_model_last_error(model))}`, status);
     const end = new Uint32Array(core.memory.buffer, endPtr, 1)[0];
-    if (byteLength > Math.ceil(end / 64) * 64) {
+    if (byteLength > alignedBytes(end)) {
       throw new ElmoError(
         `${location}: manifest.json: weights.byteLength is ${byteLength} but the tensors end at byte ${end}`,
         Status.INVALID_WEIGHTS,
       );
     }
   } finally {
-    if (model) fn.elmo_model_free(model);
     heap.freeAll();
   }
 }
@@ -142,21 +151,21 @@ function checkModel(core, json, manifest, location) {
 export class Elmo {
   /** @type {Core | null} */
   #core;
-  /** @type {import('./loader.js').WeightRegion} */
+  /** @type {import('../load/weight-loader.js').WeightRegion} */
   #weights;
   /** @type {HelperThreads | null} */
   #threads;
   #model = 0;
   #ctx = 0;
   /** Bytes of wasm memory one embed call may use besides the weights (maxMemoryMB). */
-  #budget = DEFAULT_MAX_MEMORY_MB * MB;
+  #budget = DEFAULTS.maxMemoryMB.default * MB;
   /** @type {ModelInfo} */
   info;
 
   /**
    * Use `Elmo.load()`.
    * @param {Core} core
-   * @param {import('./loader.js').WeightRegion} weights
+   * @param {import('../load/weight-loader.js').WeightRegion} weights
    * @param {number} model
    * @param {number} ctx
    * @param {ModelInfo} info
@@ -179,35 +188,43 @@ export class Elmo {
    */
   static async load(modelDirOrUrl, options = {}) {
     const policy = loadPolicy(options);
+    const budget = memoryBudget(options.maxMemoryMB);
+    const tokenCache = tokenCacheEntries(options.tokenCache);
     const source = await openModelSource(modelDirOrUrl);
     const { signal } = options;
-    const manifest = parseManifest(await retrying(() => source.readText('manifest.json', signal), policy, signal));
-    const budget = memoryBudget(options.maxMemoryMB);
-    const { tokenCache } = options;
-    if (tokenCache !== undefined && !(Number.isInteger(tokenCache) && tokenCache >= 0 && tokenCache <= 1 << 24)) {
-      throw new RangeError(`tokenCache must be an integer from 0 to ${1 << 24}, got ${tokenCache}`);
-    }
+    const text = await retrying(() => source.readText('manifest.json', signal), policy, signal);
+    const manifest = parseManifest(text);
     const nThreads = await chooseThreadCount(options);
     const core = await Core.create(options, nThreads > 1);
-    const json = new TextEncoder().encode(JSON.stringify(manifest));
-    checkModel(core, json, manifest, source.location);
-    const weights = await loadWeights(core, manifest, source, options);
     const { fn } = core;
     const heap = new HeapAllocations(core);
+    /** @type {import('../load/weight-loader.js').WeightRegion | null} */
+    let weights = null;
     let model = 0;
     let ctx = 0;
     /** @type {HelperThreads | null} */
     let threads = null;
     try {
+      // The core reads the manifest as the file has it: checked first, then
+      // loaded, on one handle, from one copy.
+      const bytes = new TextEncoder().encode(text);
+      const json = { ptr: heap.copyIn(bytes), length: bytes.length };
       model = fn.elmo_model_create();
       if (!model) throw new ElmoError('out of wasm memory creating the model', Status.OUT_OF_MEMORY);
-      const status = fn.elmo_model_load(model, heap.copyIn(json), json.length, weights.ptr, weights.byteLength);
+      checkModel(core, model, json, manifest.weights.byteLength, source.location);
+      weights = await loadWeights(core, manifest, source, policy, options);
+      const status = fn.elmo_model_load(model, json.ptr, json.length, weights.ptr, weights.byteLength);
       if (status !== Status.OK) {
         throw new ElmoError(`${source.location}: ${core.string(fn.elmo_model_last_error(model))}`, status);
       }
       ctx = fn.elmo_context_create(model);
       if (!ctx) throw new ElmoError('out of wasm memory creating the context', Status.OUT_OF_MEMORY);
-      if (tokenCache !== undefined) fn.elmo_context_set_token_cache(ctx, tokenCache);
+      if (tokenCache !== undefined) {
+        const cacheStatus = fn.elmo_context_set_token_cache(ctx, tokenCache);
+        if (cacheStatus !== Status.OK) {
+          throw new ElmoError(`tokenCache (${tokenCache} entries): ${core.string(fn.elmo_context_last_error(ctx))}`, cacheStatus);
+        }
+      }
       if (core.flavor === 'simd-threads') {
         threads = await HelperThreads.start(core, nThreads);
         fn.elmo_context_set_thread_pool(ctx, threads.pool);
@@ -227,7 +244,7 @@ export class Elmo {
     } catch (error) {
       if (ctx) fn.elmo_context_free(ctx);
       if (model) fn.elmo_model_free(model);
-      weights.free();
+      weights?.free();
       throw error;
     } finally {
       heap.freeAll();
@@ -247,13 +264,13 @@ export class Elmo {
    * @returns {Promise<Embedding[]>} one per sentence, in order
    */
   async embed(sentences, options = {}) {
-    // ---- raw text, state modes, output shaping (layers, mix, output, pooling, normalize): see embed-options.js
-    if (needsEmbedOptions(sentences, options)) return /** @type {any} */ (embedWithOptions(this, sentences, options));
-    // ----
     this.#live();
-    checkSentences(sentences);
-    const flags = (options.stateful ? FLAG_STATEFUL : 0) | (options.keepBoundaries ? FLAG_KEEP_BOUNDARIES : 0);
-    return this.#embedWithin(sentences, flags);
+    // Raw text, state modes and output shaping (layers, mix, output, pooling, normalize): embed-options.js.
+    const request = embedRequest(sentences, options);
+    // After the checks, so that bad input leaves the kept state as it was.
+    if (request.state === 'reset') this.resetState();
+    const flags = (request.stateful ? EMBED_FLAGS.STATEFUL : 0) | (request.keepBoundaries ? EMBED_FLAGS.KEEP_BOUNDARIES : 0);
+    return /** @type {any} */ (embedResults(this.#embedWithin(request.sentences, flags), request, options));
   }
 
   /**
@@ -268,7 +285,7 @@ export class Elmo {
     try {
       return this.#embedPacked(sentences, flags);
     } catch (error) {
-      const splittable = !(flags & FLAG_STATEFUL) && sentences.length > 1;
+      const splittable = !(flags & EMBED_FLAGS.STATEFUL) && sentences.length > 1;
       if (!(splittable && error instanceof ElmoError && error.status === Status.OUT_OF_MEMORY)) throw error;
       const half = sentences.length >> 1;
       return [...this.#embedWithin(sentences.slice(0, half), flags), ...this.#embedWithin(sentences.slice(half), flags)];
@@ -310,7 +327,7 @@ export class Elmo {
       }
       const out = core.f32(outPtr, nOut);
       const layers = this.info.nLayers + 1;
-      const extra = flags & FLAG_KEEP_BOUNDARIES ? 2 : 0;
+      const extra = flags & EMBED_FLAGS.KEEP_BOUNDARIES ? 2 : 0;
       let at = 0;
       return Array.from(lengths, (n) => {
         /** @type {[number, number, number]} */

@@ -23,7 +23,7 @@ import { readFile } from 'node:fs/promises';
  * @property {Record<string, RegistryModel>} models
  */
 
-const REGISTRY_URL = new URL('../../models/registry.json', import.meta.url);
+const REGISTRY_URL = new URL('../../../models/registry.json', import.meta.url);
 
 /** @returns {Promise<Registry>} the registry shipped with the package */
 export async function loadRegistry() {

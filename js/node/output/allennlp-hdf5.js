@@ -4,7 +4,7 @@
  * float32 dataset per sentence, named by its index ("0", "1", …), and a
  * `sentence_to_index` dataset holding a JSON object from sentence to key.
  */
-import { hdf5ErrorSummary, openHdf5 } from './hdf5.js';
+import { hdf5ErrorSummary, openHdf5 } from '../io/hdf5.js';
 
 /**
  * @typedef {object} EmbeddingsFile

@@ -8,9 +8,9 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { Elmo } from '../elmo.js';
+import { Elmo } from '../../api/elmo.js';
 import { readSentences } from './embed-file.js';
-import { openHdf5 } from './hdf5.js';
+import { openHdf5 } from '../io/hdf5.js';
 
 /** @typedef {'glove' | 'hdf5'} VocabFormat */
 

@@ -8,8 +8,9 @@
 import { sha256Hex } from './sha256.js';
 import { openShardCache } from './shard-cache.js';
 import { retrying } from './retry.js';
-import { responseChunks } from './sources.js';
-import { tensorByteLength } from './manifest.js';
+import { responseChunks } from './model-sources.js';
+import { DEFAULTS } from '../defaults.js';
+import { TENSOR_ALIGN } from '../format/model-format.js';
 
 /**
  * @typedef {object} ProgressEvent
@@ -35,22 +36,20 @@ import { tensorByteLength } from './manifest.js';
  *   there (default true; no effect without the Cache API, e.g. in Node)
  */
 
-const REGION_ALIGN = 64;
-
 /**
  * The weight region in wasm memory; `free()` returns it.
  */
 export class WeightRegion {
   /**
-   * @param {import('./core.js').Core} core
+   * @param {import('../core/wasm-core.js').Core} core
    * @param {number} byteLength
    */
   constructor(core, byteLength) {
     this.core = core;
     this.byteLength = byteLength;
-    this.raw = core.malloc(byteLength + REGION_ALIGN);
+    this.raw = core.malloc(byteLength + TENSOR_ALIGN);
     /** Start of the region: tensor offsets in the manifest are 64-byte aligned relative to it. */
-    this.ptr = Math.ceil(this.raw / REGION_ALIGN) * REGION_ALIGN;
+    this.ptr = Math.ceil(this.raw / TENSOR_ALIGN) * TENSOR_ALIGN;
   }
 
   free() {
@@ -62,11 +61,10 @@ export class WeightRegion {
 
 /**
  * @param {unknown} value
- * @param {string} name
- * @param {number} min
- * @param {number} fallback
+ * @param {'concurrency' | 'retries' | 'retryDelay'} name
  */
-function integerOption(value, name, min, fallback) {
+function integerOption(value, name) {
+  const { default: fallback, min } = DEFAULTS[name];
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || /** @type {number} */ (value) < min) {
     throw new RangeError(`${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
@@ -74,48 +72,30 @@ function integerOption(value, name, min, fallback) {
   return /** @type {number} */ (value);
 }
 
+/** @typedef {{ concurrency: number } & import('./retry.js').RetryPolicy} LoadPolicy */
+
 /**
- * The load options' numbers, checked before anything is read.
+ * The load options' numbers, checked once, before anything is read.
  * @param {LoadWeightsOptions} options
- * @returns {{ concurrency: number } & import('./retry.js').RetryPolicy}
+ * @returns {LoadPolicy}
  */
 export function loadPolicy(options) {
   return {
-    concurrency: integerOption(options.concurrency, 'concurrency', 1, 4),
-    retries: integerOption(options.retries, 'retries', 0, 3),
-    retryDelay: integerOption(options.retryDelay, 'retryDelay', 0, 500),
+    concurrency: integerOption(options.concurrency, 'concurrency'),
+    retries: integerOption(options.retries, 'retries'),
+    retryDelay: integerOption(options.retryDelay, 'retryDelay'),
   };
 }
 
 /**
- * Refuses, before anything is downloaded, a manifest whose tensors reach
- * past the bytes its shards hold.
- * @param {import('./manifest.js').Manifest} manifest
- */
-function checkTensorsFit({ weights }) {
-  for (const tensor of /** @type {any[]} */ (Array.isArray(weights.tensors) ? weights.tensors : [])) {
-    const bytes = tensorByteLength(tensor);
-    if (bytes === null || !Number.isSafeInteger(tensor.offset)) continue;
-    const end = tensor.offset + bytes;
-    if (tensor.offset < 0 || end > weights.byteLength) {
-      throw new Error(
-        `manifest.json: tensor ${JSON.stringify(tensor.name)} spans bytes ${tensor.offset}..${end}, ` +
-          `past the ${weights.byteLength} bytes the shards hold`,
-      );
-    }
-  }
-}
-
-/**
- * @param {import('./core.js').Core} core
- * @param {import('./manifest.js').Manifest} manifest
- * @param {import('./sources.js').ModelSource} source
- * @param {LoadWeightsOptions} [options]
+ * @param {import('../core/wasm-core.js').Core} core
+ * @param {import('../format/model-format.js').Manifest} manifest
+ * @param {import('./model-sources.js').ModelSource} source
+ * @param {LoadPolicy} policy from loadPolicy(options)
+ * @param {LoadWeightsOptions} [options] for onProgress, signal and cache
  * @returns {Promise<WeightRegion>}
  */
-export async function loadWeights(core, manifest, source, options = {}) {
-  checkTensorsFit(manifest);
-  const policy = loadPolicy(options);
+export async function loadWeights(core, manifest, source, policy, options = {}) {
   const { onProgress } = options;
   // One failing shard stops the others before the region is freed under them.
   const stop = new AbortController();

@@ -6,6 +6,7 @@
  */
 import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULTS } from '../../defaults.js';
 
 /**
  * @typedef {object} DownloadOptions
@@ -196,7 +197,7 @@ function networkError(url, error) {
  *   how many bytes an earlier run had already left in `<dest>.part`
  */
 export async function downloadFile(url, dest, options = {}) {
-  const { retries = 3, retryDelay = 500, signal } = options;
+  const { retries = DEFAULTS.retries.default, retryDelay = DEFAULTS.retryDelay.default, signal } = options;
   if (!Number.isInteger(retries) || retries < 0) throw new RangeError(`retries must be a non-negative integer, got ${retries}`);
   if (!(retryDelay >= 0)) throw new RangeError(`retryDelay must be a non-negative number, got ${retryDelay}`);
   const part = `${dest}.part`;

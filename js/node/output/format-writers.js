@@ -3,7 +3,7 @@
  * same calls — `write(index, result)`, `close()`, `abandon()` — so the
  * embedding loop does not care which:
  *
- * - hdf5: AllenNLP's `allennlp elmo` layout (embeddings-file.js);
+ * - hdf5: AllenNLP's `allennlp elmo` layout (allennlp-hdf5.js);
  * - npy: one float32 array holding every sentence's rows one after another —
  *   a row per token, or a row per sentence when pooled — and, next to it,
  *   `<name>.index.json` saying which rows are which sentence;
@@ -13,9 +13,9 @@ import { createWriteStream } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { once } from 'node:events';
-import { createEmbeddingsFile } from './embeddings-file.js';
+import { createEmbeddingsFile } from './allennlp-hdf5.js';
 import { createNpyFile } from './npy-file.js';
-import { prettyJson } from './pretty-json.js';
+import { prettyJson } from '../io/pretty-json.js';
 
 /** @typedef {'hdf5' | 'npy' | 'jsonl'} OutputFormat */
 /** @typedef {{ shape: number[], data: Float32Array }} Tensor */

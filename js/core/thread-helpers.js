@@ -46,7 +46,7 @@ async function spawn(url) {
 export class HelperThreads {
   /**
    * Use HelperThreads.start().
-   * @param {import('./core.js').Core} core
+   * @param {import('./wasm-core.js').Core} core
    * @param {number} pool
    * @param {HelperWorker[]} workers
    * @param {number[]} stacks
@@ -63,7 +63,7 @@ export class HelperThreads {
   /**
    * Creates a pool of nThreads (the caller is thread 0) and starts nThreads - 1
    * helpers in it; resolves once every helper serves.
-   * @param {import('./core.js').Core} core a threaded core (shared memory, compiled module)
+   * @param {import('./wasm-core.js').Core} core a threaded core (shared memory, compiled module)
    * @param {number} nThreads
    * @param {URL} [workerUrl] thread-helper-worker.js
    * @returns {Promise<HelperThreads>}

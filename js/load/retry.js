@@ -3,7 +3,7 @@
  * `TransientError` (a network error, HTTP 5xx or 429) is repeated after a
  * delay that doubles each time.
  */
-import { TransientError } from './sources.js';
+import { TransientError } from './model-sources.js';
 
 /**
  * @typedef {object} RetryPolicy

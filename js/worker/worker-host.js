@@ -3,7 +3,7 @@
  * the page's requests one at a time, in the order they came. Embedding
  * results are transferred, not copied. See worker-protocol.js for the messages.
  */
-import { Elmo } from './elmo.js';
+import { Elmo } from '../api/elmo.js';
 import { errorToWire } from './worker-protocol.js';
 
 /**

@@ -4,7 +4,7 @@
  * every allocation it makes here (see `HeapAllocations`).
  */
 import { hasWasmSimd, isNode } from './runtime.js';
-import { absoluteUrl, hasScheme } from './sources.js';
+import { absoluteUrl, hasScheme } from '../load/model-sources.js';
 
 /** @typedef {'simd' | 'scalar' | 'simd-threads'} WasmFlavor */
 
@@ -13,11 +13,15 @@ import { absoluteUrl, hasScheme } from './sources.js';
  * @property {boolean} [simd] force (true) or refuse (false) the SIMD build; default: detect
  * @property {string | URL} [wasmUrl] the .wasm file, or a folder (ending in `/`) holding
  *   `elmo-simd.wasm`, `elmo-simd-threads.wasm` and `elmo-scalar.wasm`; relative to the page (in Node: a path).
- *   Default: `wasm/` next to this module
+ *   Default: `js/wasm/`, beside this module's folder
  * @property {ArrayBuffer | Uint8Array} [wasmBinary] the module's bytes, already fetched
  */
 
-/** Status codes of include/elmo.h, by name. */
+/**
+ * Status codes of include/elmo.h (enum elmo_status), by name without the
+ * ELMO_STATUS_ prefix. Restated because a wasm module exports no enums;
+ * tests/js/c-header.test.js fails when they differ from the header.
+ */
 export const Status = Object.freeze({
   OK: 0,
   INVALID_ARGUMENT: -1,
@@ -26,6 +30,9 @@ export const Status = Object.freeze({
   OUT_OF_MEMORY: -4,
   NOT_LOADED: -5,
 });
+
+/** Flags of elmo_embed() (ELMO_EMBED_*, include/elmo.h; checked like Status). */
+export const EMBED_FLAGS = Object.freeze({ STATEFUL: 1, KEEP_BOUNDARIES: 2 });
 
 /** An error reported by the C core, with its `elmo_status` code. */
 export class ElmoError extends Error {
@@ -47,7 +54,7 @@ export class ElmoError extends Error {
  */
 function wasmLocation(options, flavor) {
   const file = `elmo-${flavor}.wasm`;
-  if (options.wasmUrl === undefined) return new URL(`./wasm/${file}`, import.meta.url);
+  if (options.wasmUrl === undefined) return new URL(`../wasm/${file}`, import.meta.url);
   let where = String(options.wasmUrl);
   if (where.endsWith('/')) where += file;
   return isNode && !hasScheme(where) ? where : absoluteUrl(where);

@@ -3,7 +3,7 @@
  * Node) a folder on disk. Both give the loader the same thing: a manifest's
  * text and each shard as a stream of chunks.
  */
-import { isNode } from './runtime.js';
+import { isNode } from '../core/runtime.js';
 
 /**
  * @typedef {object} ModelSource

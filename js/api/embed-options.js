@@ -6,8 +6,8 @@
  * elmo.js so the engine class stays about wasm memory and the C calls.
  */
 import { normalize, pool, scalarMix, selectLayers, tfHubOutput } from './outputs.js';
-import { tokenize } from './tokenizer.js';
-import { checkSentences } from './tokens.js';
+import { tokenize } from './text-tokenizer.js';
+import { checkSentences } from './batch-packing.js';
 
 /** @typedef {import('./outputs.js').Tensor} Tensor */
 /** @typedef {import('./outputs.js').ScalarMix} ScalarMix */
@@ -51,35 +51,26 @@ import { checkSentences } from './tokens.js';
  */
 
 /**
- * The part of `Elmo` this module uses (structural, so there is no import cycle).
- * @typedef {object} Embedder
- * @property {{ nLayers: number }} info
- * @property {(sentences: string[][], options: { stateful?: boolean, keepBoundaries?: boolean }) =>
- *   Promise<Array<{ shape: [number, number, number], data: Float32Array }>>} embed
- * @property {() => void} resetState
+ * An embed call's input and options, checked once: the token arrays and the
+ * engine's flags, the state mode, and for raw text its tokens and offsets.
+ * @typedef {object} EmbedRequest
+ * @property {string[][]} sentences
+ * @property {boolean} stateful
+ * @property {boolean} keepBoundaries
+ * @property {StateMode} state
+ * @property {import('./text-tokenizer.js').TokenizedText[] | null} texts
  */
 
-const ENGINE_KEYS = ['stateful', 'keepBoundaries'];
+/** The options the engine takes itself; any other asks for its outputs to be shaped. */
+const ENGINE_KEYS = ['stateful', 'keepBoundaries', 'state'];
 const KNOWN_KEYS = new Set([...ENGINE_KEYS, 'state', 'layers', 'mix', 'output', 'pooling', 'normalize']);
 const OUTPUTS = ['word_emb', 'lstm_outputs1', 'lstm_outputs2', 'elmo', 'default'];
 const STATES = ['none', 'carry', 'reset'];
 
 /**
- * Whether a call needs this module: raw text, or any option the engine itself
- * does not take. Token arrays with `stateful` / `keepBoundaries` only go
- * straight to the engine, exactly as before this module existed.
- * @param {unknown} sentences
- * @param {object} options
- */
-export function needsEmbedOptions(sentences, options) {
-  const text = typeof sentences === 'string' || (Array.isArray(sentences) && sentences.some((s) => typeof s === 'string'));
-  return text || Object.keys(options ?? {}).some((k) => !ENGINE_KEYS.includes(k));
-}
-
-/**
  * Raw text becomes token arrays (one per string); token arrays pass as they are.
  * @param {unknown} input a string, an array of strings, or an array of token arrays
- * @returns {{ sentences: unknown, texts: import('./tokenizer.js').TokenizedText[] | null }}
+ * @returns {{ sentences: unknown, texts: import('./text-tokenizer.js').TokenizedText[] | null }}
  */
 function toTokenArrays(input) {
   if (typeof input === 'string') return toTokenArrays([input]);
@@ -190,19 +181,30 @@ export function shapeOutputs(embeddings, options) {
 }
 
 /**
- * `Elmo.embed` for raw text and the options above: tokenizes, applies the
- * state mode, runs the engine with its own two options, shapes the results.
- * @param {Embedder} elmo
- * @param {unknown} input
+ * Checks an embed call's options and input, tokenizing raw text: what
+ * `Elmo.embed` runs, or the error it rejects with before anything changes.
+ * @param {unknown} input a string, an array of strings, or an array of token arrays
  * @param {EmbedOptions} options
- * @returns {Promise<EmbedResult[]>}
+ * @returns {EmbedRequest}
  */
-export async function embedWithOptions(elmo, input, options) {
+export function embedRequest(input, options) {
   const { stateful, keepBoundaries, state } = checkOptions(options);
   const { sentences, texts } = toTokenArrays(input);
-  checkSentences(sentences); // before a reset, so bad input leaves the state as it was
-  if (state === 'reset') elmo.resetState();
-  const embeddings = await elmo.embed(sentences, { stateful, keepBoundaries });
+  checkSentences(sentences);
+  return { sentences: /** @type {string[][]} */ (sentences), stateful, keepBoundaries, state, texts };
+}
+
+/**
+ * The engine's outputs as the call asked for them: shaped by its options,
+ * and for raw text with its tokens and offsets. Without shaping options or
+ * text they are returned as they are.
+ * @param {Array<{ shape: [number, number, number], data: Float32Array }>} embeddings (n_layers + 1, n, 2P) each
+ * @param {EmbedRequest} request
+ * @param {EmbedOptions} options checked by embedRequest
+ * @returns {EmbedResult[]}
+ */
+export function embedResults(embeddings, { texts }, options) {
+  if (!texts && Object.keys(options).every((k) => ENGINE_KEYS.includes(k))) return embeddings;
   return embeddings.map((embedding, i) => {
     const tensor = shapeOne(embedding, options);
     return texts ? { ...tensor, tokens: texts[i].tokens, offsets: texts[i].offsets } : tensor;

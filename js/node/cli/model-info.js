@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseManifest } from '../manifest.js';
+import { parseManifest } from '../../format/model-format.js';
 
 /**
  * @typedef {object} ModelDescription

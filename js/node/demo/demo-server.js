@@ -6,7 +6,7 @@
  * COOP/COEP headers that make its pages cross-origin isolated — so the demo
  * runs on threads. node:http only: a demo should not need a dependency.
  *
- *   node js/node/demo-server.js [--port N] [--host H] [--no-fetch] [model-dir ...]
+ *   node js/node/demo/demo-server.js [--port N] [--host H] [--no-fetch] [model-dir ...]
  *
  * Model choice, best first: official models already in the elmo-wasm cache,
  * else `fetch small` (fails fast offline, saying what to do), else the model
@@ -18,11 +18,11 @@ import { createServer } from 'node:http';
 import { basename, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { defaultCacheDir } from './cache-dir.js';
-import { fetchModel, isReadyModelDir } from './fetch-model.js';
-import { loadRegistry } from './model-registry.js';
+import { defaultCacheDir } from '../fetch/cache-dir.js';
+import { fetchModel, isReadyModelDir } from '../fetch/fetch-model.js';
+import { loadRegistry } from '../fetch/model-registry.js';
 
-const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
+const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The package folders a browser needs; nothing else (package.json, src/, out/) is served. */
 const SERVED = ['web', 'js', 'examples'];
