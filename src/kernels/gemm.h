@@ -75,7 +75,8 @@ typedef struct elmo_weight {
 /*
  * The stored size of a packed weight: the one place that knows it (the model
  * loader, the parameter count, the threads' column slices and the tests call
- * these; js/ mirrors elmo_weight_stored_bytes and a test holds the two equal).
+ * these; js/format/model-format.js tensorByteLength mirrors elmo_weight_stored_bytes
+ * and tests/js/tensor-bytes.test.js holds the two equal).
  *
  * Bytes of one stored column of a k-row weight's values: columns j0.. of a
  * packed weight start j0 * this into its values (j0 on a panel boundary).
