@@ -28,8 +28,9 @@ import { describeDtype, ensureParentGroups, getDataset, openHdf5 } from '../hdf5
  * 262 (inference prepends the padding row itself). `CNN_proj` exists only when
  * the filter total differs from projection_dim, and `W_P_0` only when
  * projection_dim is less than the LSTM dim, as in bilm-tf. The LSTM cells are
- * always named `MultiRNNCell/Cell{l}`: bilm-tf names a one-layer model's cell
- * without MultiRNNCell, which AllenNLP cannot load, so we do not.
+ * always named `MultiRNNCell/Cell{l}`: bilm-tf's trainer names a one-layer
+ * model's cell without MultiRNNCell, but its own loader (bilm/model.py) reads
+ * only `RNN_{d}/RNN/MultiRNNCell/Cell{l}`, so we write that in every case.
  * @param {unknown} options parsed options.json
  * @returns {{ name: string, shape: number[] }[]}
  */
