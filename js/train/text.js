@@ -7,7 +7,7 @@
  * White-space-only lines are skipped (bilm-tf would train on them as the empty
  * sentence `<S> </S>`).
  */
-import { tokenize } from '../tokenizer.js';
+import { tokenize } from '../api/text-tokenizer.js';
 
 /** Above this share of invalid bytes, input is taken to be binary, not text with a few bad bytes. */
 const MAX_INVALID_SHARE = 0.01;

@@ -12,8 +12,8 @@
  */
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { modelDims } from '../model-layout.js';
-import { describeDtype, ensureParentGroups, getDataset, openHdf5 } from '../hdf5.js';
+import { modelDims } from '../convert/tensor-plan.js';
+import { describeDtype, ensureParentGroups, getDataset, openHdf5 } from '../io/hdf5.js';
 
 /**
  * @typedef {object} Tensor
@@ -121,7 +121,7 @@ export async function writeBilmWeights(path, tensors, options) {
 }
 
 /**
- * @param {import('../hdf5.js').Hdf5File} file
+ * @param {import('../io/hdf5.js').Hdf5File} file
  * @param {string} label
  * @param {string} name
  * @returns {Tensor}
