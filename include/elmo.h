@@ -190,6 +190,135 @@ ELMO_API const char *elmo_context_last_error(const elmo_context *ctx);
 
 ELMO_API void elmo_context_free(elmo_context *ctx);
 
+/*
+ * Trainer: bilm-tf's training of the biLM (both directions' language models
+ * over one token layer and one shared softmax), in the same C.
+ *
+ *   elmo_trainer *t = elmo_trainer_create();
+ *   elmo_trainer_params p = elmo_trainer_default_params();
+ *   if (elmo_trainer_init(t, options_json, options_len, n_vocab, &p) != ELMO_STATUS_OK)
+ *       fprintf(stderr, "%s\n", elmo_trainer_last_error(t));
+ *   for (each batch) elmo_trainer_step(t, &batch, &loss);
+ *   // weights: elmo_trainer_tensor(t, i, ELMO_TRAINER_WEIGHTS, &tensor) for i < elmo_trainer_tensor_count(t)
+ *   elmo_trainer_free(t);
+ *
+ * The options are bilm-tf's options.json (char_cnn, lstm; n_characters 261
+ * as bilm-tf trains, or 262 as released models say: either way char_embed
+ * has the 261 rows of bilm-tf's dump, inference adds the zero row). Keys of
+ * the options that the params below cover (batch_size, unroll_steps,
+ * dropout, n_negative_samples_batch) are ignored; n_tokens_vocab, when
+ * present, must equal n_vocab. Refused: projection_dim >= lstm.dim (no
+ * projected cell), n_filters < projection_dim, "bidirectional": false.
+ *
+ * A step: dropout masks and the softmax's samples drawn from the trainer's
+ * seeded generator (log-uniform over the frequency-sorted vocabulary, unique,
+ * drawn anew per direction and shared by its batch, accidental hits removed),
+ * forward and backward, the gradient of unroll_steps * loss (as bilm-tf
+ * takes it), all gradients clipped together to global norm clip_norm,
+ * then Adagrad: accumulator += g², weight -= learning_rate * g / sqrt(accumulator).
+ * Each batch row and direction starts from the LSTM state it ended the
+ * previous step with (zeros at first); the gradient stops at the batch's start.
+ */
+typedef struct elmo_trainer elmo_trainer;
+
+typedef struct elmo_trainer_params {
+    float learning_rate;       /* 0.2 */
+    float initial_accumulator; /* 1.0, Adagrad's starting value */
+    float clip_norm;           /* 10: global norm of all gradients together */
+    float dropout;             /* 0.1: on each LSTM layer's input and the top output */
+    int32_t n_negatives;       /* 8192 sampled softmax words; >= n_vocab: the full softmax */
+    int32_t batch_size;        /* 128 rows */
+    int32_t unroll_steps;      /* 20 steps per row */
+    uint64_t seed;             /* 0: of the initialization, dropout and sampling */
+} elmo_trainer_params;
+
+ELMO_API elmo_trainer_params elmo_trainer_default_params(void);
+
+/* A trainer with nothing set up; NULL only when out of memory. */
+ELMO_API elmo_trainer *elmo_trainer_create(void);
+
+/*
+ * Sets the trainer up for the model the options describe (JSON text of
+ * json_len bytes) and a vocabulary of n_vocab words (<S>, </S>, <UNK>, then
+ * by descending count), with every weight initialized as bilm-tf does from
+ * params->seed. On failure nothing is set up and the message says why.
+ */
+ELMO_API elmo_status elmo_trainer_init(elmo_trainer *t, const char *json, size_t json_len, int32_t n_vocab,
+                                       const elmo_trainer_params *params);
+
+/* One batch: batch_size × unroll_steps positions per direction, row-major
+ * (position r * unroll_steps + t). */
+typedef struct elmo_trainer_batch {
+    /* The batch's token table: token i is token_bytes[token_offsets[i] ..
+     * token_offsets[i + 1]), UTF-8, at least one byte, entering as its
+     * characters as in elmo_embed(); the tokens "<S>" and "</S>" are the
+     * sentence boundaries (their own characters, as bilm-tf's vocabulary
+     * gives them). At most 2 * batch_size * unroll_steps tokens. */
+    const uint8_t *token_bytes;
+    const uint32_t *token_offsets; /* n_tokens + 1 */
+    int32_t n_tokens;
+    /* Per direction (0 forward, 1 backward, which reads its text reversed):
+     * the input token at each position (an index into the table) and the
+     * vocabulary id it must predict there (-1: no prediction, not counted). */
+    const int32_t *tokens[2];
+    const int32_t *targets[2];
+} elmo_trainer_batch;
+
+/* One training step; *loss (may be NULL) gets 0.5 * (mean forward NLL + mean
+ * backward NLL) of the sampled softmax, before the update. */
+ELMO_API elmo_status elmo_trainer_step(elmo_trainer *t, const elmo_trainer_batch *batch, float *loss);
+
+/* Flags of elmo_trainer_eval(). */
+enum {
+    /* Start from, and keep, the evaluation's own carried state (not the
+     * training one); without it every row starts from zeros. */
+    ELMO_TRAINER_EVAL_CARRY = 1
+};
+
+/* The full-softmax NLL of a batch without dropout and without any update:
+ * per direction the sum nll[d] over count[d] predictions (perplexity
+ * exp(sum / count)). */
+ELMO_API elmo_status elmo_trainer_eval(elmo_trainer *t, const elmo_trainer_batch *batch, int32_t flags,
+                                       double nll[2], int64_t count[2]);
+
+/* Zeroes the carried LSTM state of training and of evaluation. */
+ELMO_API void elmo_trainer_reset_state(elmo_trainer *t);
+
+/* The carried training state (per direction and layer, h (batch, P) then c
+ * (batch, H)), to save and restore with a checkpoint; NULL before init. */
+ELMO_API float *elmo_trainer_state(elmo_trainer *t, size_t *count);
+
+/* Tensors, in bilm-tf's names and shapes ("char_embed", "CNN/W_cnn_0",
+ * "CNN_high_0/W_carry", "CNN_proj/W_proj",
+ * "RNN_0/RNN/MultiRNNCell/Cell0/LSTMCell/W_0", …, "softmax/W",
+ * "softmax/b"), each in three buffers of the same layout. */
+typedef enum elmo_trainer_buffer {
+    ELMO_TRAINER_WEIGHTS = 0,
+    ELMO_TRAINER_GRADIENTS = 1,   /* of the last step, after clipping */
+    ELMO_TRAINER_ACCUMULATORS = 2 /* Adagrad's */
+} elmo_trainer_buffer;
+
+typedef struct elmo_trainer_tensor {
+    const char *name;
+    int32_t rank;
+    int32_t shape[4];
+    size_t count;
+    float *data; /* count floats, row-major; the caller may read and write them */
+} elmo_trainer_tensor_info;
+
+ELMO_API int32_t elmo_trainer_tensor_count(const elmo_trainer *t);
+ELMO_API elmo_status elmo_trainer_tensor(elmo_trainer *t, int32_t index, elmo_trainer_buffer buffer,
+                                         elmo_trainer_tensor_info *out);
+
+/* The generator's state (4 words), for checkpoints. */
+ELMO_API void elmo_trainer_rng_state(const elmo_trainer *t, uint64_t state[4]);
+ELMO_API elmo_status elmo_trainer_set_rng_state(elmo_trainer *t, const uint64_t state[4]);
+
+/* The message of the last failure on this trainer, "" if none. */
+ELMO_API const char *elmo_trainer_last_error(const elmo_trainer *t);
+
+ELMO_API void elmo_trainer_free(elmo_trainer *t);
+
 #ifdef __cplusplus
 }
 #endif
