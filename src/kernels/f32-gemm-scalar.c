@@ -1,10 +1,9 @@
-/* f32-gemm-scalar.c — the float GEMM spec (and the test packer of its panels); see gemm.h. */
+/* f32-gemm-scalar.c — the float GEMM spec and the packer of its panels; see gemm.h. */
 #include "gemm.h"
 
 #include <math.h>
 #include <string.h>
 
-#if ELMO_TESTING
 void elmo_f32_pack_panels(size_t k, size_t n, const float *b, size_t ldb, float *out) {
     for (size_t j0 = 0; j0 < n; j0 += ELMO_PANEL_WIDTH) {
         const size_t cols = n - j0 < ELMO_PANEL_WIDTH ? n - j0 : ELMO_PANEL_WIDTH;
@@ -14,7 +13,6 @@ void elmo_f32_pack_panels(size_t k, size_t n, const float *b, size_t ldb, float 
         }
     }
 }
-#endif
 
 void elmo_f32_gemm__scalar(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
                            const float *restrict b_packed, const float *restrict bias,

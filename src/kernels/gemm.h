@@ -40,8 +40,8 @@
  * of the float kernels on the widened weights.
  *
  * elmo_weight_gemm() takes any kind of weight; model code calls that. The
- * packers and rounders below exist for the tests only (ELMO_TESTING): the
- * converter (js/) packs and quantizes a model once.
+ * int8 and float16 packers below exist for the tests only (ELMO_TESTING):
+ * the converter (js/) packs and quantizes a model once.
  */
 #ifndef ELMO_KERNELS_GEMM_H
 #define ELMO_KERNELS_GEMM_H
@@ -126,10 +126,8 @@ void elmo_i8_quantize_panels(size_t k, size_t n, const float *b, size_t ldb, int
 float elmo_i16_quantize(const float *a, size_t len, int16_t *aq);
 
 /* Packs row-major b (k×n, leading dimension ldb) into out (elmo_packed_floats(k, n)).
- * The converter does this once per model; the core uses it in tests only. */
-#if ELMO_TESTING
+ * The converter does this once per model; the trainer once per step, for the weights it changes. */
 void elmo_f32_pack_panels(size_t k, size_t n, const float *b, size_t ldb, float *out);
-#endif
 
 typedef void (*elmo_f32_gemm_fn)(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
                                  const float *restrict b_packed, const float *restrict bias,
