@@ -9,10 +9,6 @@
 
 #include "token_encoder.h"
 
-/* Sub-buffers start on 64-byte boundaries (16 floats) for the SIMD loads. */
-#define ALIGN_FLOATS 16
-static size_t round_up(size_t n) { return elmo_add_sat(n, ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS; }
-
 static elmo_status refuse(char *err, size_t err_size, elmo_status status, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -53,20 +49,11 @@ static int grow_arenas(elmo_run_state *rs, size_t n_floats, size_t n_ints, size_
     return ok;
 }
 
-/* Hands out consecutive aligned pieces of an arena (or just counts them when base is NULL). */
-typedef struct carver {
-    float *base;
-    size_t used;
-} carver;
-
-static float *carve(carver *cv, size_t n) {
-    float *piece = cv->base ? cv->base + cv->used : NULL;
-    cv->used = elmo_add_sat(cv->used, round_up(n));
-    return piece;
-}
+/* n floats of the float arena (cv counts bytes). */
+static float *carve(elmo_carver *cv, size_t n) { return elmo_carve(cv, elmo_mul_sat(n, sizeof(float))); }
 
 static void carve_floats(const elmo_hparams *hp, size_t T, size_t S, int32_t n_threads, elmo_run_state *rs,
-                         carver *cv) {
+                         elmo_carver *cv) {
     const size_t F = (size_t)hp->n_cnn_features, P = (size_t)hp->proj_dim, H = (size_t)hp->lstm_dim;
     const size_t E = rs->encode_chunk;
     rs->encoder_scratch = carve(cv, elmo_token_encoder_scratch_floats(hp, n_threads));
@@ -96,11 +83,11 @@ static size_t run_ints(const elmo_hparams *hp, size_t T, size_t S, const elmo_ru
 
 /* Bytes of the three arenas for a batch with the chunk sizes in rs (SIZE_MAX: too large). */
 static size_t run_state_bytes(const elmo_hparams *hp, size_t T, size_t S, int32_t n_threads, elmo_run_state *rs) {
-    carver count = {NULL, 0};
+    elmo_carver count = {NULL, 0};
     carve_floats(hp, T, S, n_threads, rs, &count);
     const size_t n_ints = run_ints(hp, T, S, rs);
-    const size_t bytes = elmo_add_sat(elmo_add_sat(elmo_mul_sat(count.used, sizeof(float)), elmo_mul_sat(n_ints, sizeof(int32_t))),
-                                 elmo_mul_sat(2 * S, sizeof(size_t)));
+    const size_t bytes = elmo_add_sat(elmo_add_sat(count.used, elmo_mul_sat(n_ints, sizeof(int32_t))),
+                                      elmo_mul_sat(2 * S, sizeof(size_t)));
     return count.used == SIZE_MAX ? SIZE_MAX : bytes;
 }
 
@@ -141,12 +128,12 @@ elmo_status elmo_run_state_prepare(elmo_run_state *rs, const elmo_hparams *hp, s
                                    int32_t n_threads, size_t limit, char *err, size_t err_size) {
     elmo_status st = choose_chunks(rs, hp, T, S, n_threads, limit, err, err_size);
     if (st) return st;
-    carver count = {NULL, 0};
+    elmo_carver count = {NULL, 0};
     carve_floats(hp, T, S, n_threads, rs, &count);
-    if (!grow_arenas(rs, count.used, run_ints(hp, T, S, rs), 2 * S))
+    if (!grow_arenas(rs, count.used / sizeof(float), run_ints(hp, T, S, rs), 2 * S))
         return refuse(err, err_size, ELMO_STATUS_OUT_OF_MEMORY, "out of memory for a batch of %zu positions", T);
 
-    carver arena = {rs->floats, 0};
+    elmo_carver arena = {(char *)rs->floats, 0};
     carve_floats(hp, T, S, n_threads, rs, &arena);
     rs->char_ids = rs->ints;
     rs->source = rs->char_ids + rs->encode_chunk * (size_t)hp->max_chars;

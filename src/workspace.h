@@ -11,14 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "carver.h"
 #include "elmo.h"
 #include "hparams.h"
 #include "lstm.h"
-
-/* Overflow-checked size arithmetic: the result saturates to SIZE_MAX, which
- * every later check treats as too large. */
-static inline size_t elmo_mul_sat(size_t a, size_t b) { return (a != 0 && b > SIZE_MAX / a) ? SIZE_MAX : a * b; }
-static inline size_t elmo_add_sat(size_t a, size_t b) { return b > SIZE_MAX - a ? SIZE_MAX : a + b; }
 
 /* Teams that run the directions of a layer: two side by side when the
  * threads split evenly, else one team of all threads, direction by direction. */

@@ -4,23 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Every buffer of the net comes from one allocation, carved in order. */
-typedef struct carver {
-    char *base;
-    size_t used;
-} carver;
+#include "carver.h"
 
-static void *carve(carver *cv, size_t bytes) {
-    void *p = cv->base ? cv->base + cv->used : NULL;
-    cv->used += (bytes + 63) / 64 * 64;
-    return p;
-}
-#define REALS(n) carve(cv, (size_t)(n) * sizeof(real))
-#define FLOATS(n) carve(cv, (size_t)(n) * sizeof(float))
+/* Every buffer of the net comes from one allocation, carved in order. */
+#define REALS(n) elmo_carve(cv, (size_t)(n) * sizeof(real))
+#define FLOATS(n) elmo_carve(cv, (size_t)(n) * sizeof(float))
 
 static size_t max3(size_t a, size_t b, size_t c) { return a > b ? (a > c ? a : c) : (b > c ? b : c); }
 
-static void carve_all(elmo_train_net *net, carver *cv) {
+static void carve_all(elmo_train_net *net, elmo_carver *cv) {
     const elmo_hparams *hp = &net->hp;
     const size_t N = net->positions, B = (size_t)net->batch, U = (size_t)net->max_tokens;
     const size_t L = (size_t)hp->max_chars, d = (size_t)hp->char_dim, F = (size_t)hp->n_cnn_features;
@@ -29,7 +21,7 @@ static void carve_all(elmo_train_net *net, carver *cv) {
     net->w = REALS(net->params.total);
     net->g = REALS(net->params.total);
     net->chars = REALS(U * L * d);
-    net->argmax = carve(cv, U * F * sizeof(int32_t));
+    net->argmax = elmo_carve(cv, U * F * sizeof(int32_t));
     net->pad_conv = REALS(F);
     for (int32_t k = 0; k <= hp->n_highway; k++) net->hw_x[k] = REALS(U * F);
     for (int32_t k = 0; k < hp->n_highway; k++) net->hw_g[k] = REALS(U * F), net->hw_z[k] = REALS(U * F);
@@ -52,7 +44,7 @@ static void carve_all(elmo_train_net *net, carver *cv) {
     net->sm_w = REALS(K * P), net->sm_b = REALS(K), net->sm_dw = REALS(K * P), net->sm_db = REALS(K);
     const size_t sampled_logits = N * (K + 1), full_logits = ELMO_TRAIN_SOFTMAX_ROWS * V;
     net->logits = REALS(sampled_logits > full_logits ? sampled_logits : full_logits);
-    net->slot = carve(cv, V * sizeof(int32_t));
+    net->slot = elmo_carve(cv, V * sizeof(int32_t));
 
     size_t op = elmo_train_operand_floats(P, 4 * H);
     op = max3(op, elmo_train_operand_floats(4 * H, P), elmo_train_operand_floats(F, F));
@@ -77,7 +69,7 @@ elmo_status elmo_train_net_create(elmo_train_net *net, const elmo_hparams *hp, i
     net->max_tokens = (int32_t)(2 * net->positions);
     net->max_samples = max_samples;
     if (elmo_train_params_layout(hp, n_vocab, &net->params)) return ELMO_STATUS_OUT_OF_MEMORY;
-    carver cv = {NULL, 0};
+    elmo_carver cv = {NULL, 0};
     carve_all(net, &cv);
     cv.base = malloc(cv.used);
     if (!cv.base) {
