@@ -12,6 +12,9 @@ import { fetchModel } from './fetch/fetch-model.js';
 import { describeModel, formatModelDescription } from './cli/model-info.js';
 import { writeVocabEmbeddings } from './output/vocab-embeddings.js';
 import { createProgressBar } from './cli/progress-bar.js';
+import { readTrainingText } from './train/text-files.js';
+import { loadTrainedModel } from './train/trained-model.js';
+import { formatPerplexity, perplexity } from '../train/perplexity.js';
 
 const USAGE = `Usage:
   elmo-wasm convert <options.json> <weights.hdf5> <model-dir> [--shard-mb N] [--dtype float32|float16|int8]
@@ -51,6 +54,13 @@ const USAGE = `Usage:
       $XDG_CACHE_HOME/elmo-wasm, else ~/.cache/elmo-wasm. Does nothing but
       print the directory when the model is already there. --base-url: a
       mirror with the same file layout as the AllenNLP server.
+  elmo-wasm perplexity <model-dir> <text file | folder> [--tokenize] [--batch-size N]
+      Perplexity of a text (one sentence per line, white-space-tokenized, or
+      --tokenize with the built-in tokenizer) under a model \`train\` wrote
+      (options.json, weights.hdf5, softmax.hdf5, vocab.txt): full softmax,
+      each sentence alone from a zero state, both directions. The last line is
+      \`perplexity forward F backward B average A (N predictions)\`, A being
+      exp(mean NLL over both directions' predictions).
   elmo-wasm --version | --help`;
 
 class UsageError extends Error {}
@@ -206,6 +216,23 @@ async function fetchCommand(args) {
   console.log(result.modelDir);
 }
 
+/** @param {string[]} args */
+async function perplexityCommand(args) {
+  const { values, positionals } = parse(args, { tokenize: { type: 'boolean' }, 'batch-size': { type: 'string' } }, 2);
+  const [modelDir, textPath] = positionals;
+  const batchSize = values['batch-size'] ? positiveInteger(values['batch-size'], '--batch-size') : 32;
+  const { corpus } = await readTrainingText(textPath, { tokenize: values.tokenize });
+  const { trainer, vocab } = await loadTrainedModel(modelDir, { batchSize, unroll: 20 });
+  try {
+    const bar = createProgressBar({ label: 'perplexity ' });
+    const result = perplexity(trainer, corpus, vocab, { onProgress: (done, total) => bar.update(done, total, 'sentences') });
+    bar.end();
+    console.log(formatPerplexity(result));
+  } finally {
+    trainer.dispose();
+  }
+}
+
 async function version() {
   const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
   console.log(`elmo-wasm ${pkg.version}`);
@@ -219,6 +246,7 @@ export async function main(argv) {
     else if (command === 'embed') await embedCommand(rest);
     else if (command === 'fetch') await fetchCommand(rest);
     else if (command === 'info') await infoCommand(rest);
+    else if (command === 'perplexity') await perplexityCommand(rest);
     else if (command === 'vocab-embeddings') await vocabEmbeddingsCommand(rest);
     else if (command === '--version' || command === '-v') await version();
     else if (command === '--help' || command === '-h' || command === 'help') console.log(USAGE);
