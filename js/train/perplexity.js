@@ -8,7 +8,8 @@
  * Each sentence gets a batch row of its own. A group of batchSize sentences
  * runs in chunks of unroll steps, the evaluation state carried from chunk to
  * chunk and zeroed before each group; a row whose sentence has ended reads
- * `<S>` and predicts nothing (target -1).
+ * `<S>` and predicts nothing (target -1). The trainer's carried training
+ * state is put back afterwards, so a run can measure itself mid-way.
  */
 import { packTokenTable } from './batches.js';
 
@@ -29,6 +30,31 @@ import { packTokenTable } from './batches.js';
  */
 export function perplexity(trainer, corpus, vocab, { onProgress } = {}) {
   if (vocab.size !== trainer.vocabSize) throw new Error(`the vocabulary has ${vocab.size} words but the model's softmax ${trainer.vocabSize}`);
+  const carried = trainer.state();
+  let sums;
+  try {
+    sums = sumNll(trainer, corpus, vocab, onProgress);
+  } finally {
+    trainer.setState(carried);
+  }
+  const { nll, count } = sums;
+  if (count[0] === 0) throw new Error('the text has no sentences');
+  return {
+    forward: Math.exp(nll[0] / count[0]),
+    backward: Math.exp(nll[1] / count[1]),
+    average: Math.exp((nll[0] + nll[1]) / (count[0] + count[1])),
+    predictions: count[0] + count[1],
+  };
+}
+
+/**
+ * Per direction, the summed NLL of the text's predictions and their count.
+ * @param {import('./trainer.js').Trainer} trainer
+ * @param {import('./corpus.js').Corpus} corpus
+ * @param {import('./vocab.js').Vocabulary} vocab
+ * @param {((sentencesDone: number, total: number) => void) | undefined} onProgress
+ */
+function sumNll(trainer, corpus, vocab, onProgress) {
   const { batchSize: B, unroll: U } = trainer.params;
   const utf8 = corpus.utf8();
   const targetOf = Int32Array.from(corpus.words, (w) => vocab.idOf(w));
@@ -51,13 +77,7 @@ export function perplexity(trainer, corpus, vocab, { onProgress } = {}) {
     }
     onProgress?.(Math.min(first + B, total), total);
   }
-  if (count[0] === 0) throw new Error('the text has no sentences');
-  return {
-    forward: Math.exp(nll[0] / count[0]),
-    backward: Math.exp(nll[1] / count[1]),
-    average: Math.exp((nll[0] + nll[1]) / (count[0] + count[1])),
-    predictions: count[0] + count[1],
-  };
+  return { nll, count };
 }
 
 /**
