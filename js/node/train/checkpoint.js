@@ -10,9 +10,9 @@
  * then float32 values (little endian): for each header tensor in order its
  * weights then its accumulators, then the carried state.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../io/atomic-file.js';
+import { readNamedFile } from '../io/read-named.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.bin';
 const MAGIC = 'ELMOCKP1';
@@ -69,13 +69,7 @@ export async function writeCheckpoint(dir, trainer, { settings, steps, position 
  */
 export async function readCheckpoint(dir) {
   const path = join(dir, CHECKPOINT_FILE);
-  let file;
-  try {
-    file = await readFile(path);
-  } catch (e) {
-    if (/** @type {NodeJS.ErrnoException} */ (e).code === 'ENOENT') throw new Error(`${path}: no checkpoint to resume from`);
-    throw e;
-  }
+  const file = await readNamedFile(path, 'no checkpoint to resume from');
   const bad = (/** @type {string} */ why) => new Error(`${path} is not a checkpoint of elmo-wasm train: ${why}`);
   if (file.length < 12 || file.subarray(0, 8).toString('latin1') !== MAGIC) throw bad('it does not start with ELMOCKP1');
   const headerBytes = file.readUInt32LE(8);

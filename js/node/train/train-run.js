@@ -6,13 +6,14 @@
  * ends bit-identical to an uninterrupted one: checkpoints read the trainer,
  * they never change it.
  */
-import { access, constants, mkdir, readFile, stat } from 'node:fs/promises';
+import { access, constants, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BatchStream } from '../../train/batches.js';
 import { perplexity } from '../../train/perplexity.js';
 import { Trainer } from '../../train/trainer.js';
 import { buildVocabulary, parseVocabulary } from '../../train/vocab.js';
 import { CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { readNamedJson, readNamedText } from '../io/read-named.js';
 import { readTrainingText } from './text-files.js';
 import { readModelDescription, writeModelDescription, writeModelWeights } from './trained-model.js';
 
@@ -57,24 +58,6 @@ export const DEFAULT_TRAIN_OPTIONS = Object.freeze({
  * @property {(line: string) => void} [log] checkpoint and summary lines
  */
 
-/**
- * @param {string} path
- * @param {string} what
- */
-async function readJson(path, what) {
-  let text;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new Error(`${path}: cannot read ${what}: ${/** @type {Error} */ (e).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${path} is not JSON: ${/** @type {Error} */ (e).message}`);
-  }
-}
-
 /** @param {string} outDir */
 async function prepareOutDir(outDir) {
   try {
@@ -108,13 +91,13 @@ export async function train(request) {
     ({ vocab } = await readModelDescription(outDir));
   } else {
     if (await exists(checkpointPath)) throw new Error(`${outDir} already holds a training run (${CHECKPOINT_FILE}); continue it with --resume, or choose another out-dir`);
-    const options = request.optionsPath ? await readJson(request.optionsPath, 'the model options') : structuredClone(DEFAULT_TRAIN_OPTIONS);
+    const options = request.optionsPath ? await readNamedJson(request.optionsPath, 'the model options') : structuredClone(DEFAULT_TRAIN_OPTIONS);
     settings = { options, params: { seed: 0 }, tokenize: false, ...request.settings };
   }
   const { corpus } = await readTrainingText(input, { tokenize: settings.tokenize });
   if (!vocab) {
     vocab = request.vocabPath
-      ? parseVocabulary(await readFile(request.vocabPath, 'utf8'), request.vocabPath)
+      ? parseVocabulary(await readNamedText(request.vocabPath, 'the vocabulary'), request.vocabPath)
       : buildVocabulary(corpus, { maxSize: request.vocabSize ?? Infinity });
   }
   const heldout = request.heldout === undefined ? null : (await readTrainingText(request.heldout, { tokenize: settings.tokenize })).corpus;

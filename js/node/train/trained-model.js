@@ -4,12 +4,12 @@
  * layout, softmax.hdf5 (W, b) and vocab.txt. Every file is replaced
  * atomically.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatReleasedOptions } from '../../train/options-json.js';
 import { Trainer } from '../../train/trainer.js';
 import { formatVocabulary, parseVocabulary } from '../../train/vocab.js';
 import { writeFileAtomically } from '../io/atomic-file.js';
+import { readNamedJson, readNamedText } from '../io/read-named.js';
 import { readBilmWeights, readSoftmax, writeBilmWeights, writeSoftmax } from './bilm-hdf5.js';
 
 export const MODEL_FILES = Object.freeze({ options: 'options.json', weights: 'weights.hdf5', softmax: 'softmax.hdf5', vocab: 'vocab.txt' });
@@ -45,32 +45,12 @@ export async function writeModelWeights(dir, trainer, options) {
 }
 
 /**
- * @param {string} path
- * @param {string} what
- */
-async function readText(path, what) {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    if (/** @type {NodeJS.ErrnoException} */ (e).code === 'ENOENT') throw new Error(`${path}: no such file (${what})`);
-    throw e;
-  }
-}
-
-/**
  * @param {string} dir
  * @returns {Promise<{ options: any, vocab: import('../../train/vocab.js').Vocabulary }>}
  */
 export async function readModelDescription(dir) {
-  const optionsPath = join(dir, MODEL_FILES.options);
-  let options;
-  try {
-    options = JSON.parse(await readText(optionsPath, 'the model options'));
-  } catch (e) {
-    if (e instanceof SyntaxError) throw new Error(`${optionsPath} is not JSON: ${e.message}`);
-    throw e;
-  }
-  const vocab = parseVocabulary(await readText(join(dir, MODEL_FILES.vocab), 'the softmax vocabulary'), MODEL_FILES.vocab);
+  const options = await readNamedJson(join(dir, MODEL_FILES.options), 'the model options');
+  const vocab = parseVocabulary(await readNamedText(join(dir, MODEL_FILES.vocab), 'the softmax vocabulary'), MODEL_FILES.vocab);
   return { options, vocab };
 }
 
