@@ -16,6 +16,8 @@ export const MODEL_FILES = Object.freeze({ options: 'options.json', weights: 'we
 
 /** The trainer's names of the softmax, which bilm-tf keeps out of weights.hdf5. */
 const SOFTMAX = Object.freeze({ W: 'softmax/W', b: 'softmax/b' });
+/** @type {ReadonlySet<string>} */
+const SOFTMAX_NAMES = new Set(Object.values(SOFTMAX));
 
 /**
  * Writes options.json and vocab.txt (they do not change while training).
@@ -36,12 +38,11 @@ export async function writeModelDescription(dir, options, vocab) {
  */
 export async function writeModelWeights(dir, trainer, options) {
   /** @type {Map<string, { shape: number[], data: Float32Array }>} */
-  const weights = new Map();
-  const softmaxNames = Object.values(SOFTMAX);
-  for (const { name, shape } of trainer.tensors) if (!softmaxNames.includes(name)) weights.set(name, { shape, data: trainer.read(name) });
-  const tensor = (/** @type {string} */ name) => ({ shape: [.../** @type {any} */ (trainer.tensors.find((t) => t.name === name)).shape], data: trainer.read(name) });
-  await writeBilmWeights(join(dir, MODEL_FILES.weights), weights, options);
-  await writeSoftmax(join(dir, MODEL_FILES.softmax), { W: tensor(SOFTMAX.W), b: tensor(SOFTMAX.b) });
+  const tensors = new Map(trainer.tensors.map(({ name, shape }) => [name, { shape: [...shape], data: trainer.read(name) }]));
+  const softmax = { W: /** @type {any} */ (tensors.get(SOFTMAX.W)), b: /** @type {any} */ (tensors.get(SOFTMAX.b)) };
+  for (const name of SOFTMAX_NAMES) tensors.delete(name);
+  await writeBilmWeights(join(dir, MODEL_FILES.weights), tensors, options);
+  await writeSoftmax(join(dir, MODEL_FILES.softmax), softmax);
 }
 
 /**
@@ -70,7 +71,7 @@ export async function loadTrainedModel(dir, params = {}) {
   try {
     for (const { name, shape } of trainer.tensors) {
       const tensor = weights.get(name);
-      const file = Object.values(SOFTMAX).includes(name) ? MODEL_FILES.softmax : MODEL_FILES.weights;
+      const file = SOFTMAX_NAMES.has(name) ? MODEL_FILES.softmax : MODEL_FILES.weights;
       if (tensor === undefined) throw new Error(`${join(dir, file)}: no dataset for "${name}" (shape [${shape.join(', ')}])`);
       if (tensor.shape.join() !== shape.join()) {
         throw new Error(`${join(dir, file)}: "${name}" has shape [${tensor.shape.join(', ')}], but options.json and vocab.txt (${vocab.size} words) make it [${shape.join(', ')}]`);
