@@ -60,6 +60,7 @@ const USAGE = `Usage:
                   [--batch-size N] [--unroll N] [--negatives N] [--lr X] [--dropout X]
                   [--seed N] [--tokenize] [--heldout <text>]
                   [--checkpoint-every <minutes | Ntokens>] [--resume]
+                  [--init-from <model-dir>]
       Train a biLM as bilm-tf does (Adagrad, sampled softmax, both directions)
       on a text of one sentence per line (a folder: its .txt files), on one
       thread of the wasm trainer. Defaults: the small shape below, a
@@ -75,7 +76,10 @@ const USAGE = `Usage:
       perplexity there. --resume continues the run in <out-dir> (same text)
       with its saved settings (--tokens or --epochs may set a new end) and
       ends bit-identical to an uninterrupted run of the same settings.
-      --threads and --init-from (fine-tuning) are not yet supported.
+      --init-from <model-dir> fine-tunes a model \`train\` wrote (as bilm-tf's
+      restart.py): its weights, softmax, options and vocabulary, fresh Adagrad
+      accumulators; use a lower --lr (e.g. 0.05) and watch --heldout.
+      --threads above 1 is not yet supported.
   elmo-wasm perplexity <model-dir> <text file | folder> [--tokenize] [--batch-size N]
       Perplexity of a text (one sentence per line, white-space-tokenized, or
       --tokenize with the built-in tokenizer) under a model \`train\` wrote
@@ -260,18 +264,20 @@ function checkpointEvery(text) {
 }
 
 /** Flags that shape a run; a resumed run takes them from its checkpoint (--tokens and --epochs may extend it). */
-const RUN_FLAGS = ['options', 'vocab', 'vocab-size', 'batch-size', 'unroll', 'negatives', 'lr', 'dropout', 'seed', 'tokenize'];
+const RUN_FLAGS = ['options', 'init-from', 'vocab', 'vocab-size', 'batch-size', 'unroll', 'negatives', 'lr', 'dropout', 'seed', 'tokenize'];
 
 /** @param {string[]} args */
 async function trainCommand(args) {
-  const strings = [...RUN_FLAGS.filter((f) => f !== 'tokenize'), 'tokens', 'epochs', 'heldout', 'checkpoint-every', 'threads', 'init-from'];
+  const strings = [...RUN_FLAGS.filter((f) => f !== 'tokenize'), 'tokens', 'epochs', 'heldout', 'checkpoint-every', 'threads'];
   const { values: v, positionals } = parse(
     args,
     { ...Object.fromEntries(strings.map((f) => [f, { type: 'string' }])), tokenize: { type: 'boolean' }, resume: { type: 'boolean' } },
     2,
   );
   const values = /** @type {Record<string, string | undefined>} */ (/** @type {unknown} */ (v));
-  if (values['init-from'] !== undefined) throw new UsageError('--init-from (fine-tuning) is not yet supported');
+  if (values['init-from'] !== undefined && (values.vocab !== undefined || values['vocab-size'] !== undefined)) {
+    throw new UsageError('--init-from trains with the vocabulary of the model it starts from; drop --vocab/--vocab-size');
+  }
   if (values.threads !== undefined && values.threads !== '1') throw new UsageError('--threads: training runs on one thread; more are not yet supported');
   if (values.vocab !== undefined && values['vocab-size'] !== undefined) throw new UsageError('give --vocab or --vocab-size, not both');
   if (values.tokens !== undefined && values.epochs !== undefined) throw new UsageError('give --tokens or --epochs, not both');
@@ -296,6 +302,7 @@ async function trainCommand(args) {
     outDir,
     resume: v.resume,
     optionsPath: values.options,
+    initFrom: values['init-from'],
     vocabPath: values.vocab,
     vocabSize: values['vocab-size'] === undefined ? undefined : number(values['vocab-size'], '--vocab-size', (x) => Number.isInteger(x) && x >= 3, 'an integer of at least 3 (<S>, </S>, <UNK>)'),
     settings: {

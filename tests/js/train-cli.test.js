@@ -59,6 +59,17 @@ test('the loss and the held-out perplexity fall; the out-dir holds a model conve
   const p = await elmoWasm('perplexity', out, join(dir, 'heldout.txt'));
   assert.equal(p.code, 0, p.stderr);
   assert.match(p.stdout.trim().split('\n').at(-1) ?? '', new RegExp(`^perplexity forward \\S+ backward \\S+ average ${heldout.at(-1).toFixed(3)} \\(40 predictions\\)$`));
+
+  // Fine-tuning starts from the trained weights: one step at a tiny rate measures what the model measured.
+  const tuned = join(dir, 'tuned');
+  const f = await elmoWasm('train', join(dir, 'heldout.txt'), tuned, '--init-from', out, '--batch-size', '2', '--unroll', '5', '--tokens', '10', '--lr', '1e-9', '--heldout', join(dir, 'heldout.txt'));
+  assert.equal(f.code, 0, f.stderr);
+  assert.match(checkpointLines(f.stderr)[0], new RegExp(`held-out perplexity ${heldout.at(-1).toFixed(3)} `));
+  assert.equal(await readFile(join(tuned, 'vocab.txt'), 'utf8'), await readFile(join(out, 'vocab.txt'), 'utf8'));
+  await writeFile(join(dir, 'wider.json'), JSON.stringify({ ...options, lstm: { ...options.lstm, dim: 32 } }));
+  const wider = await elmoWasm('train', join(dir, 'heldout.txt'), join(dir, 'wider'), '--init-from', out, '--options', join(dir, 'wider.json'));
+  assert.equal(wider.code, 1);
+  assert.match(wider.stderr, /wider\.json does not match the model of --init-from .*: lstm\.dim is 32 there, 16 in the model/);
 });
 
 /**
@@ -118,7 +129,8 @@ test('bad input: a clear error naming what was wrong, the last checkpoint intact
     [['train', join(dir, 'text.txt'), join(dir, 'fresh'), ...run, '--vocab', join(dir, 'novocab.txt')], /novocab\.txt: missing the special tokens? <S>, <\/S>/],
     [['train', join(dir, 'text.txt'), join(dir, 'text.txt', 'out'), ...run], /out-dir .*text\.txt\/out cannot be written/],
     [['train', join(dir, 'text.txt'), out, '--resume', '--lr', '0.1'], /drop --lr/],
-    [['train', join(dir, 'text.txt'), out, '--init-from', out], /not yet supported/],
+    [['train', join(dir, 'text.txt'), out, '--threads', '2'], /not yet supported/],
+    [['train', join(dir, 'text.txt'), join(dir, 'fresh'), '--init-from', join(dir, 'nowhere')], /nowhere\/options\.json: no such file/],
   ];
   for (const [args, message] of /** @type {Array<[string[], RegExp]>} */ (cases)) {
     const r = await elmoWasm(...args);

@@ -11,11 +11,12 @@ import { join } from 'node:path';
 import { BatchStream } from '../../train/batches.js';
 import { perplexity } from '../../train/perplexity.js';
 import { Trainer } from '../../train/trainer.js';
+import { releasedOptions } from '../../train/options-json.js';
 import { buildVocabulary, parseVocabulary } from '../../train/vocab.js';
 import { CHECKPOINT_FILE, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { readNamedJson, readNamedText } from '../io/read-named.js';
 import { readTrainingText } from './text-files.js';
-import { readModelDescription, writeModelDescription, writeModelWeights } from './trained-model.js';
+import { readModelDescription, readModelWeightsInto, writeModelDescription, writeModelWeights } from './trained-model.js';
 
 /**
  * The model `train` builds without --options: the shape issue 11 benchmarks
@@ -41,6 +42,7 @@ export const DEFAULT_TRAIN_OPTIONS = Object.freeze({
  * @property {number} [tokens] the token budget
  * @property {number} [epochs]
  * @property {boolean} tokenize
+ * @property {string} [initFrom] the model the run started from
  */
 
 /**
@@ -49,6 +51,7 @@ export const DEFAULT_TRAIN_OPTIONS = Object.freeze({
  * @property {string} outDir
  * @property {boolean} [resume] continue from outDir's checkpoint, with its settings
  * @property {string} [optionsPath] options.json of the model to train (default DEFAULT_TRAIN_OPTIONS)
+ * @property {string} [initFrom] fine-tune: start from this trained model folder's weights, softmax, options and vocabulary
  * @property {string} [vocabPath] a vocab.txt to use, else one is built from the text
  * @property {number} [vocabSize] at most this many words in the built vocabulary
  * @property {Omit<TrainSettings, 'options'>} [settings] the rest of the settings; with resume only tokens or epochs, a new end of the run
@@ -57,6 +60,25 @@ export const DEFAULT_TRAIN_OPTIONS = Object.freeze({
  * @property {(e: { steps: number, totalSteps: number, tokensPerSecond: number, loss: number, sessionSteps: number, sessionTotal: number }) => void} [onStep]
  * @property {(line: string) => void} [log] checkpoint and summary lines
  */
+
+/**
+ * Refuses --options that describe another model than --init-from's.
+ * @param {string} givenPath
+ * @param {any} given
+ * @param {string} modelDir
+ * @param {any} model
+ */
+function sameShape(givenPath, given, modelDir, model) {
+  const a = releasedOptions(given);
+  const b = releasedOptions(model);
+  for (const section of /** @type {const} */ (['char_cnn', 'lstm'])) {
+    for (const key of new Set([...Object.keys(a[section]), ...Object.keys(b[section])])) {
+      const x = JSON.stringify(a[section][key]);
+      const y = JSON.stringify(b[section][key]);
+      if (x !== y) throw new Error(`${givenPath} does not match the model of --init-from ${modelDir}: ${section}.${key} is ${x} there, ${y} in the model`);
+    }
+  }
+}
 
 /** @param {string} outDir */
 async function prepareOutDir(outDir) {
@@ -91,8 +113,13 @@ export async function train(request) {
     ({ vocab } = await readModelDescription(outDir));
   } else {
     if (await exists(checkpointPath)) throw new Error(`${outDir} already holds a training run (${CHECKPOINT_FILE}); continue it with --resume, or choose another out-dir`);
-    const options = request.optionsPath ? await readNamedJson(request.optionsPath, 'the model options') : structuredClone(DEFAULT_TRAIN_OPTIONS);
-    settings = { options, params: { seed: 0 }, tokenize: false, ...request.settings };
+    let options = request.optionsPath ? await readNamedJson(request.optionsPath, 'the model options') : structuredClone(DEFAULT_TRAIN_OPTIONS);
+    if (request.initFrom) {
+      const model = await readModelDescription(request.initFrom);
+      if (request.optionsPath) sameShape(request.optionsPath, options, request.initFrom, model.options);
+      ({ options, vocab } = model);
+    }
+    settings = { options, params: { seed: 0 }, tokenize: false, ...request.settings, initFrom: request.initFrom };
   }
   const { corpus } = await readTrainingText(input, { tokenize: settings.tokenize });
   if (!vocab) {
@@ -113,6 +140,7 @@ export async function train(request) {
       stream = BatchStream.resume(corpus, vocab, streamOptions, checkpoint.header.position);
       steps = checkpoint.header.steps;
     } else {
+      if (request.initFrom) await readModelWeightsInto(request.initFrom, trainer);
       stream = new BatchStream(corpus, vocab, streamOptions);
       await writeModelDescription(outDir, settings.options, vocab);
     }

@@ -56,6 +56,30 @@ export async function readModelDescription(dir) {
 }
 
 /**
+ * Puts a trained model's weights and softmax into a trainer built from its
+ * options and vocabulary size; every tensor must be there with its shape.
+ * @param {string} dir a folder with the four MODEL_FILES
+ * @param {Trainer} trainer
+ */
+export async function readModelWeightsInto(dir, trainer) {
+  const weights = await readBilmWeights(join(dir, MODEL_FILES.weights));
+  const softmax = await readSoftmax(join(dir, MODEL_FILES.softmax));
+  weights.set(SOFTMAX.W, softmax.W);
+  weights.set(SOFTMAX.b, softmax.b);
+  for (const { name, shape } of trainer.tensors) {
+    const tensor = weights.get(name);
+    const file = SOFTMAX_NAMES.has(name) ? MODEL_FILES.softmax : MODEL_FILES.weights;
+    if (tensor === undefined) throw new Error(`${join(dir, file)}: no dataset for "${name}" (shape [${shape.join(', ')}])`);
+    if (tensor.shape.join() !== shape.join()) {
+      throw new Error(`${join(dir, file)}: "${name}" has shape [${tensor.shape.join(', ')}], but options.json and vocab.txt (${trainer.vocabSize} words) make it [${shape.join(', ')}]`);
+    }
+    trainer.write(name, tensor.data);
+    weights.delete(name);
+  }
+  if (weights.size > 0) throw new Error(`${join(dir, MODEL_FILES.weights)}: datasets this model does not have: ${[...weights.keys()].join(', ')}`);
+}
+
+/**
  * A trainer holding a trained model's weights and softmax.
  * @param {string} dir a folder with the four MODEL_FILES
  * @param {import('../../train/trainer.js').TrainerParams} [params] batchSize and unroll of the evaluation
@@ -63,23 +87,9 @@ export async function readModelDescription(dir) {
  */
 export async function loadTrainedModel(dir, params = {}) {
   const { options, vocab } = await readModelDescription(dir);
-  const weights = await readBilmWeights(join(dir, MODEL_FILES.weights));
-  const softmax = await readSoftmax(join(dir, MODEL_FILES.softmax));
-  weights.set(SOFTMAX.W, softmax.W);
-  weights.set(SOFTMAX.b, softmax.b);
   const trainer = await Trainer.create({ options, vocabSize: vocab.size, params });
   try {
-    for (const { name, shape } of trainer.tensors) {
-      const tensor = weights.get(name);
-      const file = SOFTMAX_NAMES.has(name) ? MODEL_FILES.softmax : MODEL_FILES.weights;
-      if (tensor === undefined) throw new Error(`${join(dir, file)}: no dataset for "${name}" (shape [${shape.join(', ')}])`);
-      if (tensor.shape.join() !== shape.join()) {
-        throw new Error(`${join(dir, file)}: "${name}" has shape [${tensor.shape.join(', ')}], but options.json and vocab.txt (${vocab.size} words) make it [${shape.join(', ')}]`);
-      }
-      trainer.write(name, tensor.data);
-      weights.delete(name);
-    }
-    if (weights.size > 0) throw new Error(`${join(dir, MODEL_FILES.weights)}: datasets this model does not have: ${[...weights.keys()].join(', ')}`);
+    await readModelWeightsInto(dir, trainer);
   } catch (e) {
     trainer.dispose();
     throw e;
