@@ -296,6 +296,7 @@ async function trainCommand(args) {
   };
   const [input, outDir] = positionals;
   const bar = createProgressBar({ label: 'train ' });
+  let shown = -Infinity;
   const log = (/** @type {string} */ line) => console.error(process.stderr.isTTY ? `\r\x1b[K${line}` : line);
   const result = await train({
     input,
@@ -313,7 +314,12 @@ async function trainCommand(args) {
     },
     heldout: values.heldout,
     checkpointEvery: values['checkpoint-every'] === undefined ? undefined : checkpointEvery(values['checkpoint-every']),
-    onStep: (e) => bar.update(e.sessionSteps, e.sessionTotal, `steps, ${e.tokensPerSecond.toFixed(0)} tokens/s, loss ${e.loss.toFixed(3)}`),
+    onStep: (e) => {
+      // A tiny model steps thousands of times a second; the terminal needs a few lines.
+      if (performance.now() - shown < 100 && e.sessionSteps < e.sessionTotal) return;
+      shown = performance.now();
+      bar.update(e.sessionSteps, e.sessionTotal, `steps, ${e.tokensPerSecond.toFixed(0)} tokens/s, loss ${e.loss.toFixed(3)}`);
+    },
     log,
   });
   bar.end();
