@@ -94,39 +94,42 @@ async function prepareOutDir(outDir) {
 const exists = (path) => stat(path).then(() => true, () => false);
 
 /**
+ * The run's settings, its vocabulary and the checkpoint it resumes from.
+ * @param {TrainRequest} request
+ * @returns {Promise<{ settings: TrainSettings, vocab?: import('../../train/vocab.js').Vocabulary, checkpoint?: Awaited<ReturnType<typeof readCheckpoint>> }>}
+ */
+async function runSettings(request) {
+  const { outDir } = request;
+  if (request.resume) {
+    const checkpoint = await readCheckpoint(outDir);
+    let settings = checkpoint.header.settings;
+    const { tokens, epochs } = request.settings ?? {};
+    if (tokens !== undefined || epochs !== undefined) settings = { ...settings, tokens, epochs };
+    return { settings, vocab: (await readModelDescription(outDir)).vocab, checkpoint };
+  }
+  if (await exists(join(outDir, CHECKPOINT_FILE))) throw new Error(`${outDir} already holds a training run (${CHECKPOINT_FILE}); continue it with --resume, or choose another out-dir`);
+  let options = request.optionsPath ? await readNamedJson(request.optionsPath, 'the model options') : structuredClone(DEFAULT_TRAIN_OPTIONS);
+  let vocab;
+  if (request.initFrom) {
+    const model = await readModelDescription(request.initFrom);
+    if (request.optionsPath) sameShape(request.optionsPath, options, request.initFrom, model.options);
+    ({ options, vocab } = model);
+  } else if (request.vocabPath) {
+    vocab = parseVocabulary(await readNamedText(request.vocabPath, 'the vocabulary'), request.vocabPath);
+  }
+  return { settings: { options, params: { seed: 0 }, tokenize: false, ...request.settings, initFrom: request.initFrom }, vocab };
+}
+
+/**
  * @param {TrainRequest} request
  * @returns {Promise<{ steps: number, tokens: number, sessionTokens: number, seconds: number }>}
  */
 export async function train(request) {
   const { input, outDir, log = () => {} } = request;
   await prepareOutDir(outDir);
-  const checkpointPath = join(outDir, CHECKPOINT_FILE);
-  /** @type {TrainSettings} */
-  let settings;
-  let vocab;
-  let checkpoint;
-  if (request.resume) {
-    checkpoint = await readCheckpoint(outDir);
-    settings = checkpoint.header.settings;
-    const { tokens, epochs } = request.settings ?? {};
-    if (tokens !== undefined || epochs !== undefined) settings = { ...settings, tokens, epochs };
-    ({ vocab } = await readModelDescription(outDir));
-  } else {
-    if (await exists(checkpointPath)) throw new Error(`${outDir} already holds a training run (${CHECKPOINT_FILE}); continue it with --resume, or choose another out-dir`);
-    let options = request.optionsPath ? await readNamedJson(request.optionsPath, 'the model options') : structuredClone(DEFAULT_TRAIN_OPTIONS);
-    if (request.initFrom) {
-      const model = await readModelDescription(request.initFrom);
-      if (request.optionsPath) sameShape(request.optionsPath, options, request.initFrom, model.options);
-      ({ options, vocab } = model);
-    }
-    settings = { options, params: { seed: 0 }, tokenize: false, ...request.settings, initFrom: request.initFrom };
-  }
+  const { settings, checkpoint, vocab: given } = await runSettings(request);
   const { corpus } = await readTrainingText(input, { tokenize: settings.tokenize });
-  if (!vocab) {
-    vocab = request.vocabPath
-      ? parseVocabulary(await readNamedText(request.vocabPath, 'the vocabulary'), request.vocabPath)
-      : buildVocabulary(corpus, { maxSize: request.vocabSize ?? Infinity });
-  }
+  const vocab = given ?? buildVocabulary(corpus, { maxSize: request.vocabSize ?? Infinity });
   const heldout = request.heldout === undefined ? null : (await readTrainingText(request.heldout, { tokenize: settings.tokenize })).corpus;
 
   const trainer = await Trainer.create({ options: settings.options, vocabSize: vocab.size, params: settings.params });
