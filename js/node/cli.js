@@ -12,6 +12,10 @@ import { fetchModel } from './fetch/fetch-model.js';
 import { describeModel, formatModelDescription } from './cli/model-info.js';
 import { writeVocabEmbeddings } from './output/vocab-embeddings.js';
 import { createProgressBar } from './cli/progress-bar.js';
+import { readTrainingText } from './train/text-files.js';
+import { loadTrainedModel } from './train/trained-model.js';
+import { train } from './train/train-run.js';
+import { formatPerplexity, perplexity } from '../train/perplexity.js';
 
 const USAGE = `Usage:
   elmo-wasm convert <options.json> <weights.hdf5> <model-dir> [--shard-mb N] [--dtype float32|float16|int8]
@@ -51,6 +55,38 @@ const USAGE = `Usage:
       $XDG_CACHE_HOME/elmo-wasm, else ~/.cache/elmo-wasm. Does nothing but
       print the directory when the model is already there. --base-url: a
       mirror with the same file layout as the AllenNLP server.
+  elmo-wasm train <text file | folder> <out-dir> [--options <options.json>]
+                  [--vocab <vocab.txt> | --vocab-size N] [--tokens N | --epochs N]
+                  [--batch-size N] [--unroll N] [--negatives N] [--lr X] [--dropout X]
+                  [--seed N] [--tokenize] [--heldout <text>]
+                  [--checkpoint-every <minutes | Ntokens>] [--resume]
+                  [--init-from <model-dir>]
+      Train a biLM as bilm-tf does (Adagrad, sampled softmax, both directions)
+      on a text of one sentence per line (a folder: its .txt files), on one
+      thread of the wasm trainer. Defaults: the small shape below, a
+      vocabulary of every word of the text, 1 epoch, batch 128 x unroll 20,
+      8192 negatives, lr 0.2, dropout 0.1, seed 0, a checkpoint every 10
+      minutes (\`--checkpoint-every 50000tokens\` counts tokens instead).
+      Default --options: char_cnn {embedding 16, filters [1,32] [2,32] [3,64]
+      [4,128] [5,256], 1 highway, relu, 50 characters}, lstm {dim 512,
+      projection_dim 128, 2 layers, skip connections, clips 3}.
+      <out-dir> gets options.json, weights.hdf5 (bilm-tf's layout: \`convert\`
+      and AllenNLP load it), softmax.hdf5, vocab.txt and checkpoint.bin, all
+      written atomically at each checkpoint; --heldout prints that text's
+      perplexity there. --resume continues the run in <out-dir> (same text)
+      with its saved settings (--tokens or --epochs may set a new end) and
+      ends bit-identical to an uninterrupted run of the same settings.
+      --init-from <model-dir> fine-tunes a model \`train\` wrote (as bilm-tf's
+      restart.py): its weights, softmax, options and vocabulary, fresh Adagrad
+      accumulators; use a lower --lr (e.g. 0.05) and watch --heldout.
+      --threads above 1 is not yet supported.
+  elmo-wasm perplexity <model-dir> <text file | folder> [--tokenize] [--batch-size N]
+      Perplexity of a text (one sentence per line, white-space-tokenized, or
+      --tokenize with the built-in tokenizer) under a model \`train\` wrote
+      (options.json, weights.hdf5, softmax.hdf5, vocab.txt): full softmax,
+      each sentence alone from a zero state, both directions. The last line is
+      \`perplexity forward F backward B average A (N predictions)\`, A being
+      exp(mean NLL over both directions' predictions).
   elmo-wasm --version | --help`;
 
 class UsageError extends Error {}
@@ -206,6 +242,107 @@ async function fetchCommand(args) {
   console.log(result.modelDir);
 }
 
+/**
+ * @param {string} text
+ * @param {string} flag
+ * @param {(x: number) => boolean} ok
+ * @param {string} what
+ */
+function number(text, flag, ok, what) {
+  const x = Number(text);
+  if (text.trim() === '' || !ok(x)) throw new UsageError(`${flag} must be ${what}, got ${text}`);
+  return x;
+}
+
+/** @param {string} text */
+function checkpointEvery(text) {
+  const tokens = /^(\d+)\s*tokens$/.exec(text);
+  if (tokens) return { tokens: positiveInteger(tokens[1], '--checkpoint-every') };
+  const minutes = /^(\d+(?:\.\d+)?)\s*(?:m|min|minutes)?$/.exec(text);
+  if (minutes && Number(minutes[1]) > 0) return { minutes: Number(minutes[1]) };
+  throw new UsageError(`--checkpoint-every must be minutes (e.g. 10) or a token count (e.g. 50000tokens), got ${text}`);
+}
+
+/** Flags that shape a run; a resumed run takes them from its checkpoint (--tokens and --epochs may extend it). */
+const RUN_FLAGS = ['options', 'init-from', 'vocab', 'vocab-size', 'batch-size', 'unroll', 'negatives', 'lr', 'dropout', 'seed', 'tokenize'];
+
+/** @param {string[]} args */
+async function trainCommand(args) {
+  const strings = [...RUN_FLAGS.filter((f) => f !== 'tokenize'), 'tokens', 'epochs', 'heldout', 'checkpoint-every', 'threads'];
+  const { values: v, positionals } = parse(
+    args,
+    { ...Object.fromEntries(strings.map((f) => [f, { type: 'string' }])), tokenize: { type: 'boolean' }, resume: { type: 'boolean' } },
+    2,
+  );
+  const values = /** @type {Record<string, string | undefined>} */ (/** @type {unknown} */ (v));
+  if (values['init-from'] !== undefined && (values.vocab !== undefined || values['vocab-size'] !== undefined)) {
+    throw new UsageError('--init-from trains with the vocabulary of the model it starts from; drop --vocab/--vocab-size');
+  }
+  if (values.threads !== undefined && values.threads !== '1') throw new UsageError('--threads: training runs on one thread; more are not yet supported');
+  if (values.vocab !== undefined && values['vocab-size'] !== undefined) throw new UsageError('give --vocab or --vocab-size, not both');
+  if (values.tokens !== undefined && values.epochs !== undefined) throw new UsageError('give --tokens or --epochs, not both');
+  if (v.resume) {
+    const given = RUN_FLAGS.filter((f) => /** @type {any} */ (v)[f] !== undefined);
+    if (given.length > 0) throw new UsageError(`--resume continues with the run's saved settings; drop ${given.map((f) => `--${f}`).join(' ')}`);
+  }
+  const int = (/** @type {string} */ flag) => (values[flag] === undefined ? undefined : positiveInteger(/** @type {string} */ (values[flag]), `--${flag}`));
+  const params = {
+    batchSize: int('batch-size'),
+    unroll: int('unroll'),
+    negatives: int('negatives'),
+    learningRate: values.lr === undefined ? undefined : number(values.lr, '--lr', (x) => x > 0 && Number.isFinite(x), 'a positive number'),
+    dropout: values.dropout === undefined ? undefined : number(values.dropout, '--dropout', (x) => x >= 0 && x < 1, 'in [0, 1)'),
+    seed: values.seed === undefined ? 0 : number(values.seed, '--seed', (x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32, 'an integer in [0, 2^32)'),
+  };
+  const [input, outDir] = positionals;
+  const bar = createProgressBar({ label: 'train ' });
+  let shown = -Infinity;
+  const log = (/** @type {string} */ line) => console.error(process.stderr.isTTY ? `\r\x1b[K${line}` : line);
+  const result = await train({
+    input,
+    outDir,
+    resume: v.resume,
+    optionsPath: values.options,
+    initFrom: values['init-from'],
+    vocabPath: values.vocab,
+    vocabSize: values['vocab-size'] === undefined ? undefined : number(values['vocab-size'], '--vocab-size', (x) => Number.isInteger(x) && x >= 3, 'an integer of at least 3 (<S>, </S>, <UNK>)'),
+    settings: {
+      params: /** @type {any} */ (Object.fromEntries(Object.entries(params).filter(([, x]) => x !== undefined))),
+      tokens: int('tokens'),
+      epochs: int('epochs'),
+      tokenize: !!v.tokenize,
+    },
+    heldout: values.heldout,
+    checkpointEvery: values['checkpoint-every'] === undefined ? undefined : checkpointEvery(values['checkpoint-every']),
+    onStep: (e) => {
+      // A tiny model steps thousands of times a second; the terminal needs a few lines.
+      if (performance.now() - shown < 100 && e.sessionSteps < e.sessionTotal) return;
+      shown = performance.now();
+      bar.update(e.sessionSteps, e.sessionTotal, `steps, ${e.tokensPerSecond.toFixed(0)} tokens/s, loss ${e.loss.toFixed(3)}`);
+    },
+    log,
+  });
+  bar.end();
+  console.log(`trained ${result.steps} steps (${result.tokens} tokens), ${result.sessionTokens} in ${result.seconds.toFixed(1)} s this run (${(result.sessionTokens / result.seconds).toFixed(0)} tokens/s); wrote ${outDir}`);
+}
+
+/** @param {string[]} args */
+async function perplexityCommand(args) {
+  const { values, positionals } = parse(args, { tokenize: { type: 'boolean' }, 'batch-size': { type: 'string' } }, 2);
+  const [modelDir, textPath] = positionals;
+  const batchSize = values['batch-size'] ? positiveInteger(values['batch-size'], '--batch-size') : 32;
+  const { corpus } = await readTrainingText(textPath, { tokenize: values.tokenize });
+  const { trainer, vocab } = await loadTrainedModel(modelDir, { batchSize, unroll: 20 });
+  try {
+    const bar = createProgressBar({ label: 'perplexity ' });
+    const result = perplexity(trainer, corpus, vocab, { onProgress: (done, total) => bar.update(done, total, 'sentences') });
+    bar.end();
+    console.log(formatPerplexity(result));
+  } finally {
+    trainer.dispose();
+  }
+}
+
 async function version() {
   const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
   console.log(`elmo-wasm ${pkg.version}`);
@@ -219,6 +356,8 @@ export async function main(argv) {
     else if (command === 'embed') await embedCommand(rest);
     else if (command === 'fetch') await fetchCommand(rest);
     else if (command === 'info') await infoCommand(rest);
+    else if (command === 'train') await trainCommand(rest);
+    else if (command === 'perplexity') await perplexityCommand(rest);
     else if (command === 'vocab-embeddings') await vocabEmbeddingsCommand(rest);
     else if (command === '--version' || command === '-v') await version();
     else if (command === '--help' || command === '-h' || command === 'help') console.log(USAGE);

@@ -96,6 +96,27 @@ function positiveInteger(name, value) {
   return /** @type {number} */ (value);
 }
 
+/**
+ * The token table of a batch whose words (corpus word indices) are entries
+ * 2, 3, …, after the two boundaries.
+ * @param {readonly number[]} words
+ * @param {{ bytes: Uint8Array, offsets: Uint32Array }} utf8 the corpus's (`corpus.utf8()`)
+ * @returns {TokenTable}
+ */
+export function packTokenTable(words, utf8) {
+  let size = 0;
+  for (const w of words) size += utf8.offsets[w + 1] - utf8.offsets[w];
+  const bytes = new Uint8Array(size);
+  const offsets = new Uint32Array(words.length + 3);
+  let at = 0;
+  words.forEach((w, i) => {
+    bytes.set(utf8.bytes.subarray(utf8.offsets[w], utf8.offsets[w + 1]), at);
+    at += utf8.offsets[w + 1] - utf8.offsets[w];
+    offsets[i + 3] = at;
+  });
+  return { bytes, offsets, count: words.length + 2 };
+}
+
 export class BatchStream {
   #corpus;
   #vocab;
@@ -300,10 +321,8 @@ export class BatchStream {
    * @param {Int32Array[]} streams stream values of each direction
    */
   #tokenTable(index, ...streams) {
-    const { bytes: wordBytes, offsets: wordOffsets } = this.#corpus.utf8();
     /** @type {number[]} */
     const words = [];
-    let size = 0;
     const inputs = streams.map((values) =>
       values.map((v) => {
         if (v < 0) return -1 - v;
@@ -312,20 +331,11 @@ export class BatchStream {
           this.#stamp[v] = index;
           this.#entry[v] = 2 + words.length;
           words.push(v);
-          size += wordOffsets[v + 1] - wordOffsets[v];
         }
         return this.#entry[v];
       }),
     );
-    const bytes = new Uint8Array(size);
-    const offsets = new Uint32Array(words.length + 3);
-    let at = 0;
-    words.forEach((w, i) => {
-      bytes.set(wordBytes.subarray(wordOffsets[w], wordOffsets[w + 1]), at);
-      at += wordOffsets[w + 1] - wordOffsets[w];
-      offsets[i + 3] = at;
-    });
-    return { table: { bytes, offsets, count: words.length + 2 }, inputs };
+    return { table: packTokenTable(words, this.#corpus.utf8()), inputs };
   }
 
   /**

@@ -11,7 +11,8 @@
  * into place, so a failure or a kill leaves the previous file whole.
  */
 import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename } from 'node:path';
+import { temporaryPath } from '../io/atomic-file.js';
 import { modelDims } from '../convert/tensor-plan.js';
 import { describeDtype, ensureParentGroups, getDataset, openHdf5 } from '../io/hdf5.js';
 
@@ -81,7 +82,7 @@ function checkTensor(label, name, tensor, shape) {
  * @param {{ name: string, tensor: Tensor }[]} datasets
  */
 async function writeAtomically(path, datasets) {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const temporary = temporaryPath(path);
   try {
     const file = await openHdf5(temporary, 'w');
     try {

@@ -1,0 +1,98 @@
+/**
+ * A trained model's folder (what `elmo-wasm train` writes and `perplexity`
+ * reads): options.json in the released form, weights.hdf5 in bilm-tf's dump
+ * layout, softmax.hdf5 (W, b) and vocab.txt. Every file is replaced
+ * atomically.
+ */
+import { join } from 'node:path';
+import { formatReleasedOptions } from '../../train/options-json.js';
+import { Trainer } from '../../train/trainer.js';
+import { formatVocabulary, parseVocabulary } from '../../train/vocab.js';
+import { writeFileAtomically } from '../io/atomic-file.js';
+import { readNamedJson, readNamedText } from '../io/read-named.js';
+import { readBilmWeights, readSoftmax, writeBilmWeights, writeSoftmax } from './bilm-hdf5.js';
+
+export const MODEL_FILES = Object.freeze({ options: 'options.json', weights: 'weights.hdf5', softmax: 'softmax.hdf5', vocab: 'vocab.txt' });
+
+/** The trainer's names of the softmax, which bilm-tf keeps out of weights.hdf5. */
+const SOFTMAX = Object.freeze({ W: 'softmax/W', b: 'softmax/b' });
+/** @type {ReadonlySet<string>} */
+const SOFTMAX_NAMES = new Set(Object.values(SOFTMAX));
+
+/**
+ * Writes options.json and vocab.txt (they do not change while training).
+ * @param {string} dir
+ * @param {object} options
+ * @param {import('../../train/vocab.js').Vocabulary} vocab
+ */
+export async function writeModelDescription(dir, options, vocab) {
+  await writeFileAtomically(join(dir, MODEL_FILES.options), formatReleasedOptions(options));
+  await writeFileAtomically(join(dir, MODEL_FILES.vocab), formatVocabulary(vocab));
+}
+
+/**
+ * Writes the trainer's weights: weights.hdf5 and softmax.hdf5.
+ * @param {string} dir
+ * @param {Trainer} trainer
+ * @param {object} options
+ */
+export async function writeModelWeights(dir, trainer, options) {
+  /** @type {Map<string, { shape: number[], data: Float32Array }>} */
+  const tensors = new Map(trainer.tensors.map(({ name, shape }) => [name, { shape: [...shape], data: trainer.read(name) }]));
+  const softmax = { W: /** @type {any} */ (tensors.get(SOFTMAX.W)), b: /** @type {any} */ (tensors.get(SOFTMAX.b)) };
+  for (const name of SOFTMAX_NAMES) tensors.delete(name);
+  await writeBilmWeights(join(dir, MODEL_FILES.weights), tensors, options);
+  await writeSoftmax(join(dir, MODEL_FILES.softmax), softmax);
+}
+
+/**
+ * @param {string} dir
+ * @returns {Promise<{ options: any, vocab: import('../../train/vocab.js').Vocabulary }>}
+ */
+export async function readModelDescription(dir) {
+  const options = await readNamedJson(join(dir, MODEL_FILES.options), 'the model options');
+  const vocab = parseVocabulary(await readNamedText(join(dir, MODEL_FILES.vocab), 'the softmax vocabulary'), MODEL_FILES.vocab);
+  return { options, vocab };
+}
+
+/**
+ * Puts a trained model's weights and softmax into a trainer built from its
+ * options and vocabulary size; every tensor must be there with its shape.
+ * @param {string} dir a folder with the four MODEL_FILES
+ * @param {Trainer} trainer
+ */
+export async function readModelWeightsInto(dir, trainer) {
+  const weights = await readBilmWeights(join(dir, MODEL_FILES.weights));
+  const softmax = await readSoftmax(join(dir, MODEL_FILES.softmax));
+  weights.set(SOFTMAX.W, softmax.W);
+  weights.set(SOFTMAX.b, softmax.b);
+  for (const { name, shape } of trainer.tensors) {
+    const tensor = weights.get(name);
+    const file = SOFTMAX_NAMES.has(name) ? MODEL_FILES.softmax : MODEL_FILES.weights;
+    if (tensor === undefined) throw new Error(`${join(dir, file)}: no dataset for "${name}" (shape [${shape.join(', ')}])`);
+    if (tensor.shape.join() !== shape.join()) {
+      throw new Error(`${join(dir, file)}: "${name}" has shape [${tensor.shape.join(', ')}], but options.json and vocab.txt (${trainer.vocabSize} words) make it [${shape.join(', ')}]`);
+    }
+    trainer.write(name, tensor.data);
+    weights.delete(name);
+  }
+  if (weights.size > 0) throw new Error(`${join(dir, MODEL_FILES.weights)}: datasets this model does not have: ${[...weights.keys()].join(', ')}`);
+}
+
+/**
+ * A trainer holding a trained model's weights and softmax.
+ * @param {string} dir a folder with the four MODEL_FILES
+ * @param {import('../../train/trainer.js').TrainerParams} [params] batchSize and unroll of the evaluation
+ * @returns {Promise<{ trainer: Trainer, options: any, vocab: import('../../train/vocab.js').Vocabulary }>}
+ */
+export async function loadTrainedModel(dir, params = {}) {
+  const { options, vocab } = await readModelDescription(dir);
+  const trainer = await Trainer.create({ options, vocabSize: vocab.size, params });
+  try {
+    await readModelWeightsInto(dir, trainer);
+  } catch (e) {
+    trainer.dispose();
+    throw e;
+  }
+  return { trainer, options, vocab };
+}
