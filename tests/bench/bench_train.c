@@ -1,15 +1,11 @@
 /*
  * bench_train.c — training tokens/s of the native trainer (batch × unroll
- * positions per step), batch 64 × 20, vocabulary 50,000, on one of two shapes:
- *   small-default  char 16, filters [1,32] [2,32] [3,64] [4,128] [5,256], 1 highway,
- *                  projection 128, LSTM 512, 2 layers, 4,096 negatives (the shape
- *                  the issue's PyTorch baseline was measured on)
- *   allennlp-small elmo_2x1024_128_2048cnn_1xhighway: the released small model's
- *                  shape, 8,192 negatives (bilm-tf's default)
- * Random tokens and targets (the speed does not depend on what they are).
- * Prints one line "bench_train <shape> <tokens/s> <s/step> <loss>"; asserts
- * nothing. Usage: bench_train [shape] [steps]; tests/bench/train-bench.js
- * runs it and prints the table.
+ * positions per step, batch 64 × 20, vocabulary 50,000) on the model an
+ * options JSON describes, with the given number of sampled negatives. Random
+ * tokens and targets (the speed does not depend on what they are). Prints
+ * "bench_train <tokens/s> <s/step> <loss>"; asserts nothing. Usage:
+ * bench_train <options json> <negatives> [steps]. tests/bench/train-bench.js
+ * holds the shapes, runs it and prints the table.
  */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime under -std=c11 */
 #include <stdio.h>
@@ -19,27 +15,6 @@
 
 #include "elmo.h"
 
-typedef struct bench_shape {
-    const char *name;
-    const char *options;
-    int32_t negatives;
-} bench_shape;
-
-static const bench_shape SHAPES[] = {
-    {"small-default",
-     "{\"char_cnn\":{\"embedding\":{\"dim\":16},\"filters\":[[1,32],[2,32],[3,64],[4,128],[5,256]],"
-     "\"n_highway\":1,\"n_characters\":261,\"max_characters_per_token\":50,\"activation\":\"relu\"},"
-     "\"lstm\":{\"dim\":512,\"projection_dim\":128,\"n_layers\":2,\"use_skip_connections\":true,"
-     "\"cell_clip\":3,\"proj_clip\":3}}",
-     4096},
-    {"allennlp-small",
-     "{\"char_cnn\":{\"embedding\":{\"dim\":16},\"filters\":[[1,32],[2,32],[3,64],[4,128],[5,256],[6,512],"
-     "[7,1024]],\"n_highway\":1,\"n_characters\":261,\"max_characters_per_token\":50,"
-     "\"activation\":\"relu\"},\"lstm\":{\"dim\":1024,\"projection_dim\":128,\"n_layers\":2,"
-     "\"use_skip_connections\":true,\"cell_clip\":3,\"proj_clip\":3}}",
-     8192},
-};
-
 static double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -47,20 +22,22 @@ static double now(void) {
 }
 
 int main(int argc, char **argv) {
-    const char *name = argc > 1 ? argv[1] : SHAPES[0].name;
-    const int steps = argc > 2 ? atoi(argv[2]) : 5;
-    const bench_shape *shape = NULL;
-    for (size_t i = 0; i < sizeof SHAPES / sizeof SHAPES[0]; i++)
-        if (strcmp(SHAPES[i].name, name) == 0) shape = &SHAPES[i];
-    if (!shape || steps < 1) {
-        fprintf(stderr, "usage: bench_train [small-default | allennlp-small] [steps >= 1]\n");
+    if (argc < 3) {
+        fprintf(stderr, "usage: bench_train <options json> <negatives> [steps]\n");
+        return 2;
+    }
+    const char *options = argv[1];
+    const int32_t negatives = atoi(argv[2]);
+    const int steps = argc > 3 ? atoi(argv[3]) : 5;
+    if (negatives < 1 || steps < 1) {
+        fprintf(stderr, "bench_train: negatives and steps must be >= 1\n");
         return 2;
     }
     const int32_t V = 50000, B = 64, T = 20, N = B * T;
     elmo_trainer_params p = elmo_trainer_default_params();
-    p.batch_size = B, p.unroll_steps = T, p.n_negatives = shape->negatives;
+    p.batch_size = B, p.unroll_steps = T, p.n_negatives = negatives;
     elmo_trainer *t = elmo_trainer_create();
-    if (elmo_trainer_init(t, shape->options, strlen(shape->options), V, &p)) {
+    if (elmo_trainer_init(t, options, strlen(options), V, &p)) {
         fprintf(stderr, "%s\n", elmo_trainer_last_error(t));
         return 1;
     }
@@ -94,7 +71,7 @@ int main(int argc, char **argv) {
     const double t0 = now();
     for (int s = 0; s < steps; s++) elmo_trainer_step(t, &batch, &loss);
     const double secs = now() - t0;
-    printf("bench_train %s %.1f %.3f %.3f\n", shape->name, steps * (double)N / secs, secs / steps, loss);
+    printf("bench_train %.1f %.3f %.3f\n", steps * (double)N / secs, secs / steps, loss);
     elmo_trainer_free(t);
     return 0;
 }

@@ -1,18 +1,41 @@
 /**
  * Training benchmark (`npm run bench:train`): tokens/s of one training step
- * (batch × unroll positions) of the native trainer, on the small default shape
- * and on AllenNLP's small shape (tests/bench/bench_train.c), built in Release
- * under build/release. Prints a table and writes out/bench/train.md.
+ * (batch × unroll positions, 64 × 20, vocabulary 50,000) of the native
+ * trainer (tests/bench/bench_train.c, built in Release under build/release)
+ * and of the wasm trainer (js/train/trainer.js, SIMD, one thread), on the
+ * small default shape of `elmo-wasm train` and on AllenNLP's small shape.
+ * Random tokens and targets. Prints a table and writes out/bench/train.md.
  *
- * Arguments: --steps=N (timed steps per shape, default 5), --shapes=a,b.
+ * Arguments: --steps=N (timed steps per cell after one warm-up, default 3),
+ * --shapes=small-default,allennlp-small.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { Trainer } from '../../js/train/trainer.js';
+import { DEFAULT_TRAIN_OPTIONS } from '../../js/node/train/train-run.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const SHAPES = ['small-default', 'allennlp-small'];
+const VOCAB = 50_000;
+const BATCH = 64;
+const UNROLL = 20;
+
+/** The shapes: options.json (bilm-tf's keys) and the sampled negatives. */
+const SHAPES = {
+  'small-default': { options: DEFAULT_TRAIN_OPTIONS, negatives: 4096 },
+  'allennlp-small': {
+    options: {
+      char_cnn: {
+        embedding: { dim: 16 },
+        filters: [[1, 32], [2, 32], [3, 64], [4, 128], [5, 256], [6, 512], [7, 1024]],
+        n_highway: 1, n_characters: 261, max_characters_per_token: 50, activation: 'relu',
+      },
+      lstm: { dim: 1024, projection_dim: 128, n_layers: 2, use_skip_connections: true, cell_clip: 3, proj_clip: 3 },
+    },
+    negatives: 8192,
+  },
+};
 /** Tokens/s the issue's PyTorch 1.13 + OpenBLAS baseline reached on one thread, small-default only. */
 const PYTORCH_ONE_THREAD = '1,100-1,200';
 
@@ -31,29 +54,81 @@ function buildNative() {
 
 /**
  * @param {string} binary
- * @param {string} shape
+ * @param {{ options: object, negatives: number }} shape
  * @param {number} steps
  */
 function runNative(binary, shape, steps) {
-  const line = execFileSync(binary, [shape, String(steps)], { encoding: 'utf8' }).trim();
-  const [, name, tokensPerSecond, secondsPerStep] = line.split(/\s+/);
-  if (name !== shape) throw new Error(`bench_train printed "${line}"`);
-  return { tokensPerSecond: Number(tokensPerSecond), secondsPerStep: Number(secondsPerStep) };
+  const line = execFileSync(binary, [JSON.stringify(shape.options), String(shape.negatives), String(steps)], { encoding: 'utf8' }).trim();
+  const [label, tokensPerSecond] = line.split(/\s+/);
+  if (label !== 'bench_train') throw new Error(`bench_train printed "${line}"`);
+  return Number(tokensPerSecond);
 }
 
-const steps = Number(arg('steps') ?? 5);
-const shapes = (arg('shapes') ?? SHAPES.join(',')).split(',');
+/** A batch of random words and targets in the form js/train/batches.js gives. */
+function randomBatch() {
+  const n = BATCH * UNROLL;
+  let seed = 1;
+  const next = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0);
+  const encoder = new TextEncoder();
+  const words = Array.from({ length: n }, (_, u) => {
+    const len = 3 + (next() >>> 16) % 7;
+    return Array.from({ length: len }, (_, i) => String.fromCharCode(97 + ((u * 7 + i * 13) % 26))).join('');
+  });
+  // Entries 0 and 1 are <S> and </S>, without bytes (batches.js's convention).
+  const pieces = words.map((w) => encoder.encode(w));
+  const bytes = new Uint8Array(pieces.reduce((a, p) => a + p.length, 0));
+  const offsets = new Uint32Array(n + 3);
+  let at = 0;
+  pieces.forEach((p, i) => {
+    bytes.set(p, at);
+    at += p.length;
+    offsets[i + 3] = at;
+  });
+  const direction = () => ({
+    inputs: Int32Array.from({ length: n }, () => 2 + (next() >>> 8) % n),
+    targets: Int32Array.from({ length: n }, () => (next() >>> 4) % VOCAB),
+  });
+  return { index: 0, epoch: 1, tokens: { bytes, offsets, count: n + 2 }, forward: direction(), backward: direction() };
+}
+
+/**
+ * @param {{ options: object, negatives: number }} shape
+ * @param {number} steps
+ */
+async function runWasm(shape, steps) {
+  const trainer = await Trainer.create({
+    options: shape.options,
+    vocabSize: VOCAB,
+    params: { batchSize: BATCH, unroll: UNROLL, negatives: shape.negatives },
+  });
+  try {
+    const batch = randomBatch();
+    trainer.step(batch); // warm-up
+    const started = performance.now();
+    for (let s = 0; s < steps; s++) trainer.step(batch);
+    return (steps * BATCH * UNROLL) / ((performance.now() - started) / 1000);
+  } finally {
+    trainer.dispose();
+  }
+}
+
+const steps = Number(arg('steps') ?? 3);
+const names = (arg('shapes') ?? Object.keys(SHAPES).join(',')).split(',');
 const binary = buildNative();
-const rows = shapes.map((shape) => {
+const rows = [];
+for (const name of names) {
+  const shape = SHAPES[/** @type {keyof typeof SHAPES} */ (name)];
+  if (!shape) throw new Error(`unknown shape "${name}"; shapes: ${Object.keys(SHAPES).join(', ')}`);
   const native = runNative(binary, shape, steps);
-  return `| ${shape} | 64×20 | ${native.tokensPerSecond.toFixed(0)} | ${native.secondsPerStep.toFixed(2)} | ${shape === 'small-default' ? PYTORCH_ONE_THREAD : '—'} |`;
-});
+  const wasm = await runWasm(shape, steps);
+  rows.push(`| ${name} | ${BATCH}×${UNROLL} | ${shape.negatives} | ${native.toFixed(0)} | ${wasm.toFixed(0)} | ${name === 'small-default' ? PYTORCH_ONE_THREAD : '—'} |`);
+}
 const table = [
-  '| shape | batch×unroll | native 1 thread tokens/s | s/step | PyTorch 1 thread (issue 11) |',
-  '| --- | --- | --- | --- | --- |',
+  '| shape | batch×unroll | negatives | native 1 thread tokens/s | wasm SIMD 1 thread tokens/s | PyTorch 1 thread (issue 11) |',
+  '| --- | --- | --- | --- | --- | --- |',
   ...rows,
 ].join('\n');
-const about = `${steps} timed steps per shape after one warm-up, vocabulary 50,000; ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`;
+const about = `${steps} timed steps per cell after one warm-up, vocabulary ${VOCAB.toLocaleString('en')}; ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`;
 console.log(`${table}\n\n${about}`);
 mkdirSync(`${root}out/bench`, { recursive: true });
 writeFileSync(`${root}out/bench/train.md`, `${table}\n\n${about}\n`);
