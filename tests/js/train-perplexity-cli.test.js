@@ -1,6 +1,6 @@
 /**
  * `elmo-wasm perplexity` on a model trained a few steps, against the naive
- * reference (js/train/perplexity-reference.js) over what `embed` gives for the
+ * reference (tests/js/perplexity-reference.js) over what `embed` gives for the
  * converted model: sentences longer than one unroll, rows left empty at the
  * end of a group, words outside the vocabulary.
  */
@@ -15,7 +15,7 @@ import { readSoftmax } from '../../js/node/train/bilm-hdf5.js';
 import { MODEL_FILES, writeModelDescription, writeModelWeights } from '../../js/node/train/trained-model.js';
 import { BatchStream } from '../../js/train/batches.js';
 import { Corpus } from '../../js/train/corpus.js';
-import { naivePerplexity } from '../../js/train/perplexity-reference.js';
+import { naivePerplexity } from './perplexity-reference.js';
 import { addText } from '../../js/train/text.js';
 import { Trainer } from '../../js/train/trainer.js';
 import { buildVocabulary, parseVocabulary } from '../../js/train/vocab.js';

@@ -1,5 +1,5 @@
 /**
- * The naive perplexity reference (js/train/perplexity-reference.js): cases
+ * The naive perplexity reference (tests/js/perplexity-reference.js): cases
  * whose answer is known by hand, then on the fixture model's own top layer.
  */
 import assert from 'node:assert/strict';
@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { Elmo } from '../../js/index.js';
 import { Corpus } from '../../js/train/corpus.js';
 import { Prng } from '../../js/train/prng.js';
-import { naivePerplexity } from '../../js/train/perplexity-reference.js';
+import { naivePerplexity } from './perplexity-reference.js';
 import { buildVocabulary, Vocabulary } from '../../js/train/vocab.js';
 import { fixtureForTests } from './fixture.js';
 

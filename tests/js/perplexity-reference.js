@@ -54,7 +54,7 @@ function nll(W, b, h, target, logits) {
 /**
  * @param {object} input
  * @param {readonly (readonly string[])[]} input.sentences tokens, without boundaries
- * @param {import('./vocab.js').Vocabulary} input.vocab the softmax's vocabulary
+ * @param {import('../../js/train/vocab.js').Vocabulary} input.vocab the softmax's vocabulary
  * @param {ReadonlyArray<{ shape: readonly number[], data: Float32Array }>} input.topLayers per sentence, (n + 2, 2P):
  *   the top layer with its boundary rows (`elmo.embed(sentences, { layers: 'top', keepBoundaries: true })`)
  * @param {{ W: { shape: readonly number[], data: Float32Array }, b: { shape: readonly number[], data: Float32Array } }} input.softmax W [V, P], b [V]
