@@ -246,6 +246,15 @@ ELMO_API elmo_trainer *elmo_trainer_create(void);
 ELMO_API elmo_status elmo_trainer_init(elmo_trainer *t, const char *json, size_t json_len, int32_t n_vocab,
                                        const elmo_trainer_params *params);
 
+/*
+ * Uses pool (NULL: one thread) for later steps and evaluations: its first
+ * two threads, one per direction for the LSTMs and the softmax, sharing the
+ * token layer and the update. The results are the same bit for bit with one
+ * thread or two. The pool must outlive that use and serve one trainer or
+ * context at a time.
+ */
+ELMO_API elmo_status elmo_trainer_set_thread_pool(elmo_trainer *t, elmo_thread_pool *pool);
+
 /* One batch: batch_size × unroll_steps positions per direction, row-major
  * (position r * unroll_steps + t). */
 typedef struct elmo_trainer_batch {

@@ -25,12 +25,13 @@ void elmo_train_lstm_forward(elmo_train_net *net, int32_t dir, int32_t layer, co
     const real *W = net->w + net->params.at.lstm_w[layer][dir], *bias = net->w + net->params.at.lstm_b[layer][dir];
     const real *Wp = net->w + net->params.at.lstm_w_proj[layer][dir];
     elmo_train_lstm_saved *s = &net->lstm[dir][layer];
+    float *const *panels = net->dir[dir].panels;
 
     for (size_t e = 0; e < N * P; e++) s->xin[e] = drop ? x[e] * drop[e] : x[e];
     elmo_train_operand w_x, w_h, w_p;
-    elmo_train_operand_set(&w_x, W, G, P, G, 0, net->panels[0]);
-    elmo_train_operand_set(&w_h, W + P * G, G, P, G, 0, net->panels[1]);
-    elmo_train_operand_set(&w_p, Wp, P, H, P, 0, net->panels[2]);
+    elmo_train_operand_set(&w_x, W, G, P, G, 0, panels[0]);
+    elmo_train_operand_set(&w_h, W + P * G, G, P, G, 0, panels[1]);
+    elmo_train_operand_set(&w_p, Wp, P, H, P, 0, panels[2]);
     elmo_train_mul(N, s->xin, P, &w_x, bias, s->gates, G, 0);
     memcpy(s->c0, c_state, B * H * sizeof(real));
     for (size_t t = 0; t < T; t++) {
@@ -75,19 +76,22 @@ void elmo_train_lstm_backward(elmo_train_net *net, int32_t dir, int32_t layer, c
     const real *W = net->w + at->lstm_w[layer][dir], *Wp = net->w + at->lstm_w_proj[layer][dir];
     real *dW = net->g + at->lstm_w[layer][dir], *db = net->g + at->lstm_b[layer][dir];
     const elmo_train_lstm_saved *s = &net->lstm[dir][layer];
-    real *dz = net->d_z, *dhraw = net->d_hraw, *dm = net->d_m, *dc = net->d_c, *dh = net->d_h;
+    elmo_train_direction *sd = &net->dir[dir];
+    real *dz = sd->d_z, *dhraw = sd->d_hraw, *dm = sd->d_m, *dc = sd->d_c, *dh = sd->d_h;
+    const real *d_y = sd->d_y;
+    real *d_x = sd->d_x;
 
     elmo_train_operand w_p_t, w_h_t, w_x_t;
-    elmo_train_operand_set(&w_p_t, Wp, P, P, H, 1, net->panels[0]);
-    elmo_train_operand_set(&w_h_t, W + P * G, G, G, P, 1, net->panels[1]);
-    elmo_train_operand_set(&w_x_t, W, G, G, P, 1, net->panels[2]);
+    elmo_train_operand_set(&w_p_t, Wp, P, P, H, 1, sd->panels[0]);
+    elmo_train_operand_set(&w_h_t, W + P * G, G, G, P, 1, sd->panels[1]);
+    elmo_train_operand_set(&w_x_t, W, G, G, P, 1, sd->panels[2]);
     memset(dc, 0, B * H * sizeof(real));
     memset(dh, 0, B * P * sizeof(real));
     for (size_t t = T; t-- > 0;) {
         for (size_t r = 0; r < B; r++) {
             const size_t n = r * T + t;
             for (size_t q = 0; q < P; q++)
-                dhraw[n * P + q] = (net->d_y[n * P + q] + dh[r * P + q]) * s->hmask[n * P + q];
+                dhraw[n * P + q] = (d_y[n * P + q] + dh[r * P + q]) * s->hmask[n * P + q];
         }
         elmo_train_mul(B, dhraw + t * P, T * P, &w_p_t, NULL, dm, H, 0);
         for (size_t r = 0; r < B; r++) {
@@ -107,15 +111,15 @@ void elmo_train_lstm_backward(elmo_train_net *net, int32_t dir, int32_t layer, c
         }
         if (t) elmo_train_mul(B, dz + t * G, T * G, &w_h_t, NULL, dh, P, 0);
     }
-    elmo_train_mul_tn(H, P, N, s->m, H, dhraw, P, net->g + at->lstm_w_proj[layer][dir], P, net->tn_scratch);
-    elmo_train_mul_tn(P, G, N, s->xin, P, dz, G, dW, G, net->tn_scratch);
-    elmo_train_mul_tn(P, G, N, s->hprev, P, dz, G, dW + P * G, G, net->tn_scratch);
+    elmo_train_mul_tn(H, P, N, s->m, H, dhraw, P, net->g + at->lstm_w_proj[layer][dir], P, sd->tn_scratch);
+    elmo_train_mul_tn(P, G, N, s->xin, P, dz, G, dW, G, sd->tn_scratch);
+    elmo_train_mul_tn(P, G, N, s->hprev, P, dz, G, dW + P * G, G, sd->tn_scratch);
     for (size_t n = 0; n < N; n++)
         for (size_t u = 0; u < G; u++) db[u] += dz[n * G + u];
-    elmo_train_mul(N, dz, G, &w_x_t, NULL, net->d_x, P, 0);
+    elmo_train_mul(N, dz, G, &w_x_t, NULL, d_x, P, 0);
     const int skip = hp->use_skip_connections && layer > 0;
     for (size_t e = 0; e < N * P; e++) {
-        const real g = skip ? net->d_x[e] + net->d_y[e] : net->d_x[e];
-        net->d_x[e] = drop ? g * drop[e] : g;
+        const real g = skip ? d_x[e] + d_y[e] : d_x[e];
+        d_x[e] = drop ? g * drop[e] : g;
     }
 }

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "hparams.h"
+#include "thread_pool.h"
 #include "train/linalg.h"
 #include "train/params.h"
 #include "train/real.h"
@@ -64,6 +65,33 @@ typedef struct elmo_train_lstm_saved {
     real *y;     /* (N, P) the layer's output: h, or h + xin with a skip connection */
 } elmo_train_lstm_saved;
 
+/*
+ * What one direction's LSTMs and softmax write, so that the two directions
+ * can run side by side, each on its own thread. In the token layer, member m
+ * of the team uses dir[m]'s operand and product scratch.
+ */
+typedef struct elmo_train_direction {
+    real *d_y, *d_x, *d_z, *d_hraw;  /* (N, P), (N, P), (N, 4H), (N, P) */
+    real *d_m, *d_c, *d_h;           /* (B, H), (B, H), (B, P) */
+    real *scratch_state;             /* (B, P + H) the zero state of a stateless pass */
+    real *d_tok;                     /* (U, P) this direction's gradient of the token vectors */
+    real *hs, *d_hs;                 /* (N, P) the top output after dropout, its gradient */
+    real *sm_w, *sm_b;               /* (K, P), (K) the sampled rows */
+    real *sm_dw, *sm_db;             /* their gradients */
+    real *logits;                    /* (N, K + 1) or (SOFTMAX_ROWS, V) */
+    real *sm_grad;                   /* (V, P + 1) this direction's full-softmax dW, then db; NULL when
+                                      * max_samples is in [1, V): such a net trains on samples only */
+    int32_t *slot;                   /* (V) where a vocab id sits among the samples, -1: not sampled */
+    const int32_t *targets;          /* of the last softmax backward, for elmo_train_softmax_reduce */
+    const elmo_train_samples *samples;
+    double nll;                      /* of the last pass */
+    int64_t count;
+    real *conv, *pad_conv;           /* token layer: (max_chars, max filter count), (F) */
+    float *panels[3];                /* general operands */
+    float *sm_panels[2];             /* softmax operands */
+    float *tn_scratch;
+} elmo_train_direction;
+
 typedef struct elmo_train_net {
     elmo_hparams hp;
     int32_t n_vocab, batch, unroll;
@@ -76,29 +104,39 @@ typedef struct elmo_train_net {
     /* token layer, per table token */
     real *chars;        /* (U, max_chars, d) the token's char embeddings */
     int32_t *argmax;    /* (U, F) the window each CNN feature's max came from */
-    real *pad_conv;     /* (F) the convolution of a window of PAD chars only, before bias */
     real *hw_x[ELMO_MAX_HIGHWAY + 1]; /* (U, F) highway inputs; hw_x[0] is the CNN's output */
     real *hw_g[ELMO_MAX_HIGHWAY], *hw_z[ELMO_MAX_HIGHWAY]; /* (U, F) carry gate, transform pre-activation */
     real *tok;          /* (U, P) */
-    real *d_tok, *d_fa, *d_fb; /* backward scratch */
-    real *conv;         /* (max_chars, max filter count) windows of one token */
+    real *d_fa;         /* (U, F) backward scratch */
+    size_t cnn_end;     /* char_embed and the CNN's tensors are params [0, cnn_end) */
+    real *cnn_g;        /* (cnn_end) the gradient from the second half of the token table */
 
     elmo_train_lstm_saved lstm[2][ELMO_MAX_LAYERS];
-    real *d_y, *d_x, *d_z, *d_hraw;  /* (N, P), (N, P), (N, 4H), (N, P) */
-    real *d_m, *d_c, *d_h;           /* (B, H), (B, H), (B, P) */
-    real *scratch_state;             /* (B, P + H) the zero state of a stateless pass */
-
-    /* softmax */
-    real *hs, *d_hs;        /* (N, P) the top output after dropout, its gradient */
-    real *sm_w, *sm_b;      /* (K, P), (K) the sampled rows */
-    real *sm_dw, *sm_db;    /* their gradients */
-    real *logits;           /* (N, K) or (SOFTMAX_ROWS, V) */
-    int32_t *slot;          /* (V) where a vocab id sits among the samples, -1: not sampled */
-
-    float *panels[6];       /* general operands */
-    float *sm_panels[2];    /* softmax operands */
-    float *tn_scratch;
+    elmo_train_direction dir[2];
 } elmo_train_net;
+
+/*
+ * A member of the team that runs a pass: every member calls the same
+ * functions (SPMD) and does its share; a NULL team is one thread doing it
+ * all. The trainer uses teams of one or two: the two directions' LSTMs and
+ * softmax are the bulk of a step, and each member runs one of them.
+ * How work is shared never changes a result: rows split at multiples of the
+ * GEMM's tiles, sums are reduced in a fixed order, so one thread and two
+ * give bit-identical weights.
+ */
+typedef struct elmo_train_worker {
+    elmo_team *team;
+    int32_t member;
+} elmo_train_worker;
+
+/* Members of w's team (1 without one). */
+static inline int32_t elmo_train_team_size(const elmo_train_worker *w) { return w->team ? w->team->size : 1; }
+static inline void elmo_train_barrier(const elmo_train_worker *w) {
+    if (w->team) elmo_team_barrier(w->team);
+}
+
+/* [begin, end) of w's share of n rows, split at a multiple of 16. */
+void elmo_train_rows(const elmo_train_worker *w, size_t n, size_t *begin, size_t *end);
 
 /* Rows of positions the full softmax computes at a time. */
 #define ELMO_TRAIN_SOFTMAX_ROWS 64
@@ -114,21 +152,26 @@ size_t elmo_train_state_floats(const elmo_train_net *net);
 /*
  * Forward over the batch from state (NULL: zeros, nothing kept), whose final
  * LSTM states it writes back. With backward, then the gradient of
- * grad_scale * loss, which replaces net->g.
+ * grad_scale * loss, which replaces net->g. Every member of w's team calls
+ * it; each gets the loss.
  */
 elmo_train_loss elmo_train_net_run(elmo_train_net *net, const elmo_train_inputs *in, real *state, int backward,
-                                   real grad_scale);
+                                   real grad_scale, const elmo_train_worker *w);
 
-/* The parts, for net.c. */
-void elmo_train_tokens_forward(elmo_train_net *net, const elmo_train_inputs *in);
-void elmo_train_tokens_backward(elmo_train_net *net, const elmo_train_inputs *in);
+/* The parts, for net.c. The token layer is shared by the team's members. */
+void elmo_train_tokens_forward(elmo_train_net *net, const elmo_train_inputs *in, const elmo_train_worker *w);
+/* From dir[0].d_tok (both directions' gradient) into the token layer's. */
+void elmo_train_tokens_backward(elmo_train_net *net, const elmo_train_inputs *in, const elmo_train_worker *w);
+/* One direction's layer, on dir[dir]'s scratch. */
 void elmo_train_lstm_forward(elmo_train_net *net, int32_t dir, int32_t layer, const real *x, const real *drop,
                              real *h_state, real *c_state);
-/* From net->d_y (the output's gradient) to net->d_x (the input's, dropout applied). */
+/* From dir[dir].d_y (the output's gradient) to dir[dir].d_x (the input's, dropout applied). */
 void elmo_train_lstm_backward(elmo_train_net *net, int32_t dir, int32_t layer, const real *drop);
-/* From net->hs to the NLL of direction dir; with backward, net->d_hs and the softmax gradients,
- * each prediction's gradient weighted by scale. */
-void elmo_train_softmax(elmo_train_net *net, const int32_t *targets, const elmo_train_samples *samples, int backward,
-                        real scale, double *nll, int64_t *count);
+/* From dir[dir].hs to the NLL of direction dir; with backward, dir[dir].d_hs and the softmax
+ * gradients, each prediction's gradient weighted by scale, kept in dir[dir] until
+ * elmo_train_softmax_reduce adds them to net->g. */
+void elmo_train_softmax(elmo_train_net *net, int32_t dir, const int32_t *targets, const elmo_train_samples *samples,
+                        int backward, real scale, double *nll, int64_t *count);
+void elmo_train_softmax_reduce(elmo_train_net *net, int32_t dir);
 
 #endif /* ELMO_TRAIN_NET_H */

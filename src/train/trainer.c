@@ -12,6 +12,7 @@
 #include "char_ids.h"
 #include "elmo.h"
 #include "json.h"
+#include "thread_pool.h"
 #include "train/net.h"
 
 #ifdef ELMO_TRAIN_DOUBLE
@@ -30,6 +31,7 @@ struct elmo_trainer {
     real *log_q[2], *true_log_q[2];
     uint32_t *seen, seen_mark;
     elmo_rng rng;
+    elmo_thread_pool *pool; /* not owned */
     char error[256];
 };
 
@@ -53,8 +55,10 @@ static void release(elmo_trainer *t) {
     free(t->seen);
     for (int d = 0; d < 2; d++) free(t->sample_ids[d]), free(t->log_q[d]), free(t->true_log_q[d]);
     const elmo_trainer_params params = t->params;
+    elmo_thread_pool *pool = t->pool;
     memset(t, 0, sizeof *t);
     t->params = params;
+    t->pool = pool;
 }
 
 void elmo_trainer_free(elmo_trainer *t) {
@@ -244,6 +248,64 @@ static void draw_samples(elmo_trainer *t, int d, const int32_t *targets, elmo_tr
     *out = (elmo_train_samples){t->sample_ids[d], K, t->log_q[d], t->true_log_q[d]};
 }
 
+/* One pass of the net on the pool's first one or two threads (net.h, "team"); with backward, the update too. */
+typedef struct pass_job {
+    elmo_trainer *t;
+    const elmo_train_inputs *in;
+    real *state;
+    int backward;
+    elmo_team team;
+    elmo_train_loss loss;
+    double squares[2]; /* of the gradient's two halves */
+} pass_job;
+
+/* clip_by_global_norm, then Adagrad. The norm sums each half of the gradient
+ * in order and adds the halves, however many threads there are. */
+static void clip_and_update(pass_job *job, const elmo_train_worker *w) {
+    elmo_trainer *t = job->t;
+    elmo_train_net *net = &t->net;
+    const size_t total = net->params.total;
+    const int32_t size = elmo_train_team_size(w);
+    for (int32_t half = 0; half < 2; half++) {
+        if (half % size != w->member) continue;
+        double sum = 0;
+        for (size_t e = total * (size_t)half / 2; e < total * (size_t)(half + 1) / 2; e++)
+            sum += (double)net->g[e] * net->g[e];
+        job->squares[half] = sum;
+    }
+    elmo_train_barrier(w);
+    const double norm = sqrt(job->squares[0] + job->squares[1]);
+    const real scale = (real)(t->params.clip_norm / (norm > t->params.clip_norm ? norm : t->params.clip_norm));
+    const real lr = t->params.learning_rate;
+    size_t e0, e1;
+    elmo_train_rows(w, total, &e0, &e1);
+    for (size_t e = e0; e < e1; e++) {
+        const real g = net->g[e] * scale;
+        net->g[e] = g;
+        t->accum[e] += g * g;
+        net->w[e] -= lr * g / REAL_SQRT(t->accum[e]);
+    }
+}
+
+static void pass_task(void *arg, int32_t thread, int32_t n_threads) {
+    (void)n_threads;
+    pass_job *job = arg;
+    if (thread >= job->team.size) return;
+    const elmo_train_worker w = {&job->team, thread};
+    const real scale = job->backward ? (real)job->t->net.unroll : 0;
+    const elmo_train_loss loss = elmo_train_net_run(&job->t->net, job->in, job->state, job->backward, scale, &w);
+    if (thread == 0) job->loss = loss;
+    if (job->backward) clip_and_update(job, &w);
+}
+
+static elmo_train_loss run_pass(elmo_trainer *t, const elmo_train_inputs *in, real *state, int backward) {
+    pass_job job = {t, in, state, backward, {0}, {{0, 0}, {0, 0}, 0}, {0, 0}};
+    const int32_t threads = elmo_thread_pool_size(t->pool);
+    elmo_team_init(&job.team, threads < 2 ? 1 : 2);
+    elmo_thread_pool_run(t->pool, pass_task, &job);
+    return job.loss;
+}
+
 elmo_status elmo_trainer_step(elmo_trainer *t, const elmo_trainer_batch *batch, float *loss) {
     elmo_status st = read_batch(t, batch);
     if (st) return st;
@@ -267,20 +329,7 @@ elmo_status elmo_trainer_step(elmo_trainer *t, const elmo_trainer_batch *batch, 
         draw_samples(t, d, batch->targets[d], &samples[d]);
         in.samples[d] = &samples[d];
     }
-    const elmo_train_loss result = elmo_train_net_run(net, &in, t->state, 1, (real)net->unroll);
-
-    /* clip_by_global_norm, then Adagrad */
-    double sum = 0;
-    for (size_t e = 0; e < net->params.total; e++) sum += (double)net->g[e] * net->g[e];
-    const double norm = sqrt(sum);
-    const real scale = (real)(t->params.clip_norm / (norm > t->params.clip_norm ? norm : t->params.clip_norm));
-    const real lr = t->params.learning_rate;
-    for (size_t e = 0; e < net->params.total; e++) {
-        const real g = net->g[e] * scale;
-        net->g[e] = g;
-        t->accum[e] += g * g;
-        net->w[e] -= lr * g / REAL_SQRT(t->accum[e]);
-    }
+    const elmo_train_loss result = run_pass(t, &in, t->state, 1);
     if (loss) *loss = (float)result.loss;
     return ELMO_STATUS_OK;
 }
@@ -291,8 +340,7 @@ elmo_status elmo_trainer_eval(elmo_trainer *t, const elmo_trainer_batch *batch, 
     if (st) return st;
     if (flags & ~ELMO_TRAINER_EVAL_CARRY) return fail(t, ELMO_STATUS_INVALID_ARGUMENT, "eval: unknown flags 0x%x", (unsigned)flags);
     const elmo_train_inputs in = inputs_of(t, batch);
-    const elmo_train_loss r =
-        elmo_train_net_run(&t->net, &in, flags & ELMO_TRAINER_EVAL_CARRY ? t->eval_state : NULL, 0, 0);
+    const elmo_train_loss r = run_pass(t, &in, flags & ELMO_TRAINER_EVAL_CARRY ? t->eval_state : NULL, 0);
     for (int d = 0; d < 2; d++) {
         if (nll) nll[d] = r.nll[d];
         if (count) count[d] = r.count[d];
@@ -341,5 +389,11 @@ elmo_status elmo_trainer_set_rng_state(elmo_trainer *t, const uint64_t state[4])
     if (!(state[0] | state[1] | state[2] | state[3]))
         return fail(t, ELMO_STATUS_INVALID_ARGUMENT, "rng state: all four words zero is no xoshiro256** state");
     memcpy(t->rng.s, state, sizeof t->rng.s);
+    return ELMO_STATUS_OK;
+}
+
+elmo_status elmo_trainer_set_thread_pool(elmo_trainer *t, elmo_thread_pool *pool) {
+    if (!t) return ELMO_STATUS_INVALID_ARGUMENT;
+    t->pool = pool;
     return ELMO_STATUS_OK;
 }

@@ -133,7 +133,8 @@ static void free_batch(batch_data *bd) {
 
 static double loss_at(elmo_train_net *net, batch_data *bd, int backward) {
     memcpy(bd->state, bd->state0, elmo_train_state_floats(net) * sizeof(real));
-    return elmo_train_net_run(net, &bd->in, bd->state, backward, 1).loss;
+    const elmo_train_worker alone = {NULL, 0};
+    return elmo_train_net_run(net, &bd->in, bd->state, backward, 1, &alone).loss;
 }
 
 /* Fraction of the saved clip masks that clipped, over both directions and all layers. */
