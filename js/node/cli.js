@@ -58,12 +58,12 @@ const USAGE = `Usage:
   elmo-wasm train <text file | folder> <out-dir> [--options <options.json>]
                   [--vocab <vocab.txt> | --vocab-size N] [--tokens N | --epochs N]
                   [--batch-size N] [--unroll N] [--negatives N] [--lr X] [--dropout X]
-                  [--seed N] [--tokenize] [--heldout <text>]
+                  [--seed N] [--tokenize] [--heldout <text>] [--threads 1|2]
                   [--checkpoint-every <minutes | Ntokens>] [--resume]
                   [--init-from <model-dir>]
       Train a biLM as bilm-tf does (Adagrad, sampled softmax, both directions)
-      on a text of one sentence per line (a folder: its .txt files), on one
-      thread of the wasm trainer. Defaults: the small shape below, a
+      on a text of one sentence per line (a folder: its .txt files), with the
+      wasm trainer. Defaults: the small shape below, a
       vocabulary of every word of the text, 1 epoch, batch 128 x unroll 20,
       8192 negatives, lr 0.2, dropout 0.1, seed 0, a checkpoint every 10
       minutes (\`--checkpoint-every 50000tokens\` counts tokens instead).
@@ -79,8 +79,9 @@ const USAGE = `Usage:
       --init-from <model-dir> fine-tunes a model \`train\` wrote (as bilm-tf's
       restart.py): its weights, softmax, options and vocabulary, fresh Adagrad
       accumulators; use a lower --lr (e.g. 0.05) and watch --heldout.
-      --threads above 1 is not yet supported.
-  elmo-wasm perplexity <model-dir> <text file | folder> [--tokenize] [--batch-size N]
+      --threads 2 (the default on a machine of 2 cores or more) runs the two
+      directions side by side; the weights are the same bits as on 1 thread.
+  elmo-wasm perplexity <model-dir> <text file | folder> [--tokenize] [--batch-size N] [--threads 1|2]
       Perplexity of a text (one sentence per line, white-space-tokenized, or
       --tokenize with the built-in tokenizer) under a model \`train\` wrote
       (options.json, weights.hdf5, softmax.hdf5, vocab.txt): full softmax,
@@ -266,6 +267,17 @@ function checkpointEvery(text) {
 /** Flags that shape a run; a resumed run takes them from its checkpoint (--tokens and --epochs may extend it). */
 const RUN_FLAGS = ['options', 'init-from', 'vocab', 'vocab-size', 'batch-size', 'unroll', 'negatives', 'lr', 'dropout', 'seed', 'tokenize'];
 
+/**
+ * --threads of train and perplexity: 1 or 2 (the trainer's two directions), by default 2 where there are 2 cores.
+ * @param {string | undefined} text
+ * @returns {Promise<1 | 2>}
+ */
+async function trainThreads(text) {
+  if (text === undefined) return (await import('node:os')).availableParallelism() >= 2 ? 2 : 1;
+  if (text !== '1' && text !== '2') throw new UsageError(`--threads must be 1 or 2 (the trainer runs one thread per direction), got ${text}`);
+  return text === '1' ? 1 : 2;
+}
+
 /** @param {string[]} args */
 async function trainCommand(args) {
   const strings = [...RUN_FLAGS.filter((f) => f !== 'tokenize'), 'tokens', 'epochs', 'heldout', 'checkpoint-every', 'threads'];
@@ -278,7 +290,6 @@ async function trainCommand(args) {
   if (values['init-from'] !== undefined && (values.vocab !== undefined || values['vocab-size'] !== undefined)) {
     throw new UsageError('--init-from trains with the vocabulary of the model it starts from; drop --vocab/--vocab-size');
   }
-  if (values.threads !== undefined && values.threads !== '1') throw new UsageError('--threads: training runs on one thread; more are not yet supported');
   if (values.vocab !== undefined && values['vocab-size'] !== undefined) throw new UsageError('give --vocab or --vocab-size, not both');
   if (values.tokens !== undefined && values.epochs !== undefined) throw new UsageError('give --tokens or --epochs, not both');
   if (v.resume) {
@@ -313,6 +324,7 @@ async function trainCommand(args) {
       tokenize: !!v.tokenize,
     },
     heldout: values.heldout,
+    threads: await trainThreads(values.threads),
     checkpointEvery: values['checkpoint-every'] === undefined ? undefined : checkpointEvery(values['checkpoint-every']),
     onStep: (e) => {
       // A tiny model steps thousands of times a second; the terminal needs a few lines.
@@ -328,11 +340,12 @@ async function trainCommand(args) {
 
 /** @param {string[]} args */
 async function perplexityCommand(args) {
-  const { values, positionals } = parse(args, { tokenize: { type: 'boolean' }, 'batch-size': { type: 'string' } }, 2);
+  const { values, positionals } = parse(args, { tokenize: { type: 'boolean' }, 'batch-size': { type: 'string' }, threads: { type: 'string' } }, 2);
   const [modelDir, textPath] = positionals;
   const batchSize = values['batch-size'] ? positiveInteger(values['batch-size'], '--batch-size') : 32;
+  const threads = await trainThreads(values.threads);
   const { corpus } = await readTrainingText(textPath, { tokenize: values.tokenize });
-  const { trainer, vocab } = await loadTrainedModel(modelDir, { batchSize, unroll: 20 });
+  const { trainer, vocab } = await loadTrainedModel(modelDir, { batchSize, unroll: 20 }, threads);
   try {
     const bar = createProgressBar({ label: 'perplexity ' });
     const result = perplexity(trainer, corpus, vocab, { onProgress: (done, total) => bar.update(done, total, 'sentences') });

@@ -1,10 +1,13 @@
 /**
- * The C trainer (include/elmo.h, elmo_trainer_*) from JavaScript, on one wasm
- * instance of its own (the SIMD build when the engine has SIMD, one thread).
+ * The C trainer (include/elmo.h, elmo_trainer_*) from JavaScript, on a wasm
+ * instance of its own (the SIMD build when the engine has SIMD; with two
+ * threads, the threaded SIMD build and one helper thread: one per direction).
  * A `Trainer` owns the trainer handle and every other byte it puts in wasm
  * memory; `dispose()` frees them all.
  */
 import { Core, ElmoError, HeapAllocations, Status } from '../core/wasm-core.js';
+import { HelperThreads } from '../core/thread-helpers.js';
+import { threadSupport } from '../core/runtime.js';
 
 /**
  * The settings of elmo_trainer_params; an omitted one keeps the C default
@@ -59,6 +62,8 @@ export class Trainer {
   /** @type {Core} */
   #core;
   #handle = 0;
+  /** @type {HelperThreads | null} */
+  #threads = null;
   /** @type {TrainerTensor[]} */
   #tensors = [];
   /** @type {Map<string, number>} */
@@ -79,23 +84,40 @@ export class Trainer {
   /**
    * A trainer for the model `options` describes (bilm-tf's options.json, as
    * text or parsed) and a vocabulary of `vocabSize` words, its weights
-   * initialized as bilm-tf does from `params.seed`.
-   * @param {{ options: string | object, vocabSize: number, params?: TrainerParams, core?: import('../core/wasm-core.js').CoreOptions }} input
+   * initialized as bilm-tf does from `params.seed`. `threads` 2 runs the two
+   * directions side by side (the results are the same bits as on 1); it
+   * needs SharedArrayBuffer (Node.js, or a cross-origin isolated page).
+   * @param {{ options: string | object, vocabSize: number, params?: TrainerParams, core?: import('../core/wasm-core.js').CoreOptions, threads?: 1 | 2 }} input
    * @returns {Promise<Trainer>}
    */
-  static async create({ options, vocabSize, params = {}, core: coreOptions = {} }) {
+  static async create({ options, vocabSize, params = {}, core: coreOptions = {}, threads = 1 }) {
     if (!Number.isSafeInteger(vocabSize) || vocabSize < 3) throw new RangeError(`vocabSize must be an integer of at least 3 (<S>, </S>, <UNK>), got ${JSON.stringify(vocabSize)}`);
-    const core = await Core.create(coreOptions, false);
+    if (threads !== 1 && threads !== 2) throw new RangeError(`threads must be 1 or 2 (one per direction), got ${JSON.stringify(threads)}`);
+    if (threads > 1) {
+      const support = threadSupport();
+      if (!support.ok) throw new Error(`threads: 2 needs the threaded wasm build, which this engine cannot run: ${support.why}`);
+    }
+    const core = await Core.create(coreOptions, threads > 1);
+    if (threads > 1 && core.flavor !== 'simd-threads') throw new Error(`threads: 2 needs the threaded SIMD build; this engine loaded the ${core.flavor} one`);
     const handle = core.fn.elmo_trainer_create();
     if (!handle) throw new ElmoError('out of wasm memory creating the trainer', Status.OUT_OF_MEMORY);
     const trainer = new Trainer(core, handle);
     try {
+      if (threads > 1) {
+        trainer.#threads = await HelperThreads.start(core, threads);
+        trainer.#check(core.fn.elmo_trainer_set_thread_pool(handle, trainer.#threads.pool), 'elmo_trainer_set_thread_pool');
+      }
       trainer.#init(typeof options === 'string' ? options : JSON.stringify(options), vocabSize, params);
     } catch (e) {
       trainer.dispose();
       throw e;
     }
     return trainer;
+  }
+
+  /** Threads the trainer runs on. */
+  get threads() {
+    return this.#threads ? 2 : 1;
   }
 
   /**
@@ -361,5 +383,7 @@ export class Trainer {
   dispose() {
     if (this.#handle) this.#core.fn.elmo_trainer_free(this.#handle);
     this.#handle = 0;
+    void this.#threads?.stop(); // frees the pool once the helper has left it
+    this.#threads = null;
   }
 }

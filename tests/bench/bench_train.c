@@ -4,10 +4,11 @@
  * options JSON describes, with the given number of sampled negatives. Random
  * tokens and targets (the speed does not depend on what they are). Prints
  * "bench_train <tokens/s> <s/step> <loss>"; asserts nothing. Usage:
- * bench_train <options json> <negatives> [steps]. tests/bench/train-bench.js
+ * bench_train <options json> <negatives> [steps] [threads]. tests/bench/train-bench.js
  * holds the shapes, runs it and prints the table.
  */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime under -std=c11 */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,16 +22,28 @@ static double now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+typedef struct helper {
+    elmo_thread_pool *pool;
+    int32_t index;
+} helper;
+
+static void *helper_main(void *arg) {
+    helper *h = arg;
+    elmo_thread_pool_work(h->pool, h->index);
+    return NULL;
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_train <options json> <negatives> [steps]\n");
+        fprintf(stderr, "usage: bench_train <options json> <negatives> [steps] [threads]\n");
         return 2;
     }
     const char *options = argv[1];
     const int32_t negatives = atoi(argv[2]);
     const int steps = argc > 3 ? atoi(argv[3]) : 5;
-    if (negatives < 1 || steps < 1) {
-        fprintf(stderr, "bench_train: negatives and steps must be >= 1\n");
+    const int32_t threads = argc > 4 ? atoi(argv[4]) : 1;
+    if (negatives < 1 || steps < 1 || threads < 1 || threads > 8) {
+        fprintf(stderr, "bench_train: negatives and steps must be >= 1, threads in 1..8\n");
         return 2;
     }
     const int32_t V = 50000, B = 64, T = 20, N = B * T;
@@ -41,6 +54,14 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s\n", elmo_trainer_last_error(t));
         return 1;
     }
+    elmo_thread_pool *pool = threads > 1 ? elmo_thread_pool_create(threads) : NULL;
+    pthread_t helper_threads[8];
+    helper helpers[8];
+    for (int32_t i = 1; i < threads; i++) {
+        helpers[i] = (helper){pool, i};
+        pthread_create(&helper_threads[i], NULL, helper_main, &helpers[i]);
+    }
+    elmo_trainer_set_thread_pool(t, pool);
     /* a token table of N distinct 3..9-letter words */
     uint8_t *bytes = malloc((size_t)N * 10);
     uint32_t *offsets = malloc(((size_t)N + 1) * sizeof *offsets);
@@ -73,5 +94,10 @@ int main(int argc, char **argv) {
     const double secs = now() - t0;
     printf("bench_train %.1f %.3f %.3f\n", steps * (double)N / secs, secs / steps, loss);
     elmo_trainer_free(t);
+    if (pool) {
+        elmo_thread_pool_stop(pool);
+        for (int32_t i = 1; i < threads; i++) pthread_join(helper_threads[i], NULL);
+        elmo_thread_pool_free(pool);
+    }
     return 0;
 }

@@ -102,3 +102,30 @@ test('C errors become ElmoError with the C message; bad calls leave the trainer 
     trainer.dispose();
   }
 });
+
+test('threads: 2 runs the directions side by side and gives the same bits as 1', async () => {
+  const { corpus, vocab } = data();
+  const wide = { ...params, batchSize: 8, dropout: 0.2 }; // a token table of more than 16 words: the token layer splits its rows
+  const one = await Trainer.create({ options, vocabSize: vocab.size, params: wide });
+  const two = await Trainer.create({ options, vocabSize: vocab.size, params: wide, threads: 2 });
+  try {
+    assert.equal(one.threads, 1);
+    assert.equal(two.threads, 2);
+    const a = new BatchStream(corpus, vocab, { batchSize: 8, unroll: 5, epochs: 4, seed: 2 });
+    const b = new BatchStream(corpus, vocab, { batchSize: 8, unroll: 5, epochs: 4, seed: 2 });
+    let steps = 0;
+    for (let batch = a.next(); batch !== null; batch = a.next(), steps++) {
+      assert.equal(two.step(/** @type {any} */ (b.next())), one.step(batch), `step ${steps}`);
+    }
+    assert.ok(steps >= 5, `${steps} steps`);
+    for (const { name } of one.tensors) {
+      for (const buffer of /** @type {const} */ (['weights', 'accumulators'])) assert.deepEqual(two.read(name, buffer), one.read(name, buffer), `${name} ${buffer}`);
+    }
+    const batch = /** @type {any} */ (new BatchStream(corpus, vocab, { batchSize: 8, unroll: 5, epochs: 1 }).next());
+    assert.deepEqual(two.eval(batch), one.eval(batch));
+  } finally {
+    one.dispose();
+    two.dispose();
+  }
+  await assert.rejects(Trainer.create({ options, vocabSize: vocab.size, params, threads: /** @type {any} */ (3) }), /threads must be 1 or 2/);
+});

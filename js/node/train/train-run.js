@@ -56,6 +56,7 @@ export const DEFAULT_TRAIN_OPTIONS = Object.freeze({
  * @property {number} [vocabSize] at most this many words in the built vocabulary
  * @property {Omit<TrainSettings, 'options'>} [settings] the rest of the settings; with resume only tokens or epochs, a new end of the run
  * @property {string} [heldout] a text whose perplexity each checkpoint reports
+ * @property {1 | 2} [threads] 1 (default) or 2: the directions side by side; the weights come out the same
  * @property {{ minutes: number } | { tokens: number }} [checkpointEvery] default 10 minutes
  * @property {(e: { steps: number, totalSteps: number, tokensPerSecond: number, loss: number, sessionSteps: number, sessionTotal: number }) => void} [onStep]
  * @property {(line: string) => void} [log] checkpoint and summary lines
@@ -132,7 +133,7 @@ export async function train(request) {
   const vocab = given ?? buildVocabulary(corpus, { maxSize: request.vocabSize ?? Infinity });
   const heldout = request.heldout === undefined ? null : (await readTrainingText(request.heldout, { tokenize: settings.tokenize })).corpus;
 
-  const trainer = await Trainer.create({ options: settings.options, vocabSize: vocab.size, params: settings.params });
+  const trainer = await Trainer.create({ options: settings.options, vocabSize: vocab.size, params: settings.params, threads: request.threads });
   try {
     const { batchSize, unroll } = trainer.params;
     const streamOptions = { batchSize, unroll, seed: settings.params.seed, epochs: settings.epochs, maxTokens: settings.tokens };

@@ -83,11 +83,12 @@ export async function readModelWeightsInto(dir, trainer) {
  * A trainer holding a trained model's weights and softmax.
  * @param {string} dir a folder with the four MODEL_FILES
  * @param {import('../../train/trainer.js').TrainerParams} [params] batchSize and unroll of the evaluation
+ * @param {1 | 2} [threads]
  * @returns {Promise<{ trainer: Trainer, options: any, vocab: import('../../train/vocab.js').Vocabulary }>}
  */
-export async function loadTrainedModel(dir, params = {}) {
+export async function loadTrainedModel(dir, params = {}, threads = 1) {
   const { options, vocab } = await readModelDescription(dir);
-  const trainer = await Trainer.create({ options, vocabSize: vocab.size, params });
+  const trainer = await Trainer.create({ options, vocabSize: vocab.size, params, threads });
   try {
     await readModelWeightsInto(dir, trainer);
   } catch (e) {
