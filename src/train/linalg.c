@@ -46,8 +46,14 @@ void elmo_train_mul_tn(size_t m, size_t n, size_t k, const real *a, size_t lda, 
     float *at = scratch, *panels = scratch + m * TN_CHUNK;
     for (size_t p0 = 0; p0 < k; p0 += TN_CHUNK) {
         const size_t len = k - p0 < TN_CHUNK ? k - p0 : TN_CHUNK;
-        for (size_t p = 0; p < len; p++)
-            for (size_t i = 0; i < m; i++) at[i * len + p] = a[(p0 + p) * lda + i];
+        /* in blocks of 16 columns of A: each row of A read in order, 16 rows of at written at a time */
+        for (size_t i0 = 0; i0 < m; i0 += 16) {
+            const size_t i1 = m - i0 < 16 ? m : i0 + 16;
+            for (size_t p = 0; p < len; p++) {
+                const float *src = a + (p0 + p) * lda;
+                for (size_t i = i0; i < i1; i++) at[i * len + p] = src[i];
+            }
+        }
         elmo_f32_pack_panels(len, n, b + p0 * ldb, ldb, panels);
         elmo_f32_gemm(m, n, len, at, len, panels, NULL, c, ldc, 1);
     }
