@@ -83,9 +83,8 @@ ELMO_ACTIVATION_KERNELS(scalar)
 ELMO_ACTIVATION_KERNELS(wasmsimd)
 #endif
 
-/* The functions alone, over a vector, for tests/c/test_activations.c (the
- * core only uses them inside lstm_cell and highway_mix). */
-#if ELMO_TESTING
+/* The functions alone, over a vector: the trainer's activations (inference
+ * uses them inside lstm_cell and highway_mix). */
 #define ELMO_ACTIVATION_MAPS(isa)                                      \
     void elmo_f32_vexp__##isa(size_t n, const float *x, float *y);     \
     void elmo_f32_vsigmoid__##isa(size_t n, const float *x, float *y); \
@@ -94,11 +93,13 @@ ELMO_ACTIVATION_MAPS(scalar)
 #if ELMO_HAVE_WASMSIMD
 ELMO_ACTIVATION_MAPS(wasmsimd)
 #endif
-#endif
 
 /* The kernels of this build (dispatch.c); model code calls these. */
 void elmo_f32_lstm_cell(size_t rows, size_t H, size_t u0, size_t u1, const float *gates, float *c, float *m,
                         float cell_clip);
 void elmo_f32_highway_mix(size_t n, const float *carry, const float *transform, float *x);
+void elmo_f32_vexp(size_t n, const float *x, float *y);
+void elmo_f32_vsigmoid(size_t n, const float *x, float *y);
+void elmo_f32_vtanh(size_t n, const float *x, float *y);
 
 #endif /* ELMO_KERNELS_ACTIVATIONS_H */

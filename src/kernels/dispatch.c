@@ -14,6 +14,7 @@
 #define ELMO_GEMM_KERNEL_NAME "elmo_f32_gemm__wasmsimd"
 #define ELMO_LSTM_CELL_KERNEL elmo_f32_lstm_cell__wasmsimd
 #define ELMO_HIGHWAY_MIX_KERNEL elmo_f32_highway_mix__wasmsimd
+#define ELMO_ISA(name) name##__wasmsimd
 #else
 #define ELMO_GEMM_KERNEL elmo_f32_gemm__scalar
 #define ELMO_GEMM_I8_KERNEL elmo_f32i8_gemm__scalar
@@ -21,6 +22,7 @@
 #define ELMO_GEMM_KERNEL_NAME "elmo_f32_gemm__scalar"
 #define ELMO_LSTM_CELL_KERNEL elmo_f32_lstm_cell__scalar
 #define ELMO_HIGHWAY_MIX_KERNEL elmo_f32_highway_mix__scalar
+#define ELMO_ISA(name) name##__scalar
 #endif
 
 void elmo_f32_gemm(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
@@ -49,3 +51,7 @@ void elmo_f32_lstm_cell(size_t rows, size_t H, size_t u0, size_t u1, const float
 void elmo_f32_highway_mix(size_t n, const float *carry, const float *transform, float *x) {
     ELMO_HIGHWAY_MIX_KERNEL(n, carry, transform, x);
 }
+
+void elmo_f32_vexp(size_t n, const float *x, float *y) { ELMO_ISA(elmo_f32_vexp)(n, x, y); }
+void elmo_f32_vsigmoid(size_t n, const float *x, float *y) { ELMO_ISA(elmo_f32_vsigmoid)(n, x, y); }
+void elmo_f32_vtanh(size_t n, const float *x, float *y) { ELMO_ISA(elmo_f32_vtanh)(n, x, y); }

@@ -63,7 +63,6 @@ static inline float tanh_scalar(float x) {
     return bits_float(float_bits(t) | sign);
 }
 
-#if ELMO_TESTING
 void elmo_f32_vexp__scalar(size_t n, const float *x, float *y) {
     for (size_t i = 0; i < n; i++) y[i] = exp_scalar(x[i]);
 }
@@ -75,7 +74,6 @@ void elmo_f32_vsigmoid__scalar(size_t n, const float *x, float *y) {
 void elmo_f32_vtanh__scalar(size_t n, const float *x, float *y) {
     for (size_t i = 0; i < n; i++) y[i] = tanh_scalar(x[i]);
 }
-#endif
 
 void elmo_f32_lstm_cell__scalar(size_t rows, size_t H, size_t u0, size_t u1, const float *gates, float *c,
                                 float *m, float cell_clip) {

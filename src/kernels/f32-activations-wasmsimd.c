@@ -60,11 +60,9 @@ static inline v128_t tanh4(v128_t x) {
         elmo_f32_##name##__scalar(n - i, x + i, y + i);                          \
     }
 
-#if ELMO_TESTING
 ELMO_MAP_KERNEL(vexp, exp4)
 ELMO_MAP_KERNEL(vsigmoid, sigmoid4)
 ELMO_MAP_KERNEL(vtanh, tanh4)
-#endif
 
 void elmo_f32_lstm_cell__wasmsimd(size_t rows, size_t H, size_t u0, size_t u1, const float *gates, float *c,
                                   float *m, float cell_clip) {

@@ -4,7 +4,12 @@
 #include <string.h>
 
 #ifndef ELMO_TRAIN_DOUBLE
+#include "kernels/activations.h"
 #include "kernels/gemm.h"
+
+void elmo_train_sigmoid(size_t n, const real *x, real *y) { elmo_f32_vsigmoid(n, x, y); }
+void elmo_train_tanh(size_t n, const real *x, real *y) { elmo_f32_vtanh(n, x, y); }
+void elmo_train_exp(size_t n, const real *x, real *y) { elmo_f32_vexp(n, x, y); }
 
 /* Rows of A (and of B) a chunk of elmo_train_mul_tn transposes and packs at a time. */
 #define TN_CHUNK 256
@@ -60,6 +65,16 @@ void elmo_train_mul_tn(size_t m, size_t n, size_t k, const real *a, size_t lda, 
 }
 
 #else /* ELMO_TRAIN_DOUBLE: plain loops */
+
+void elmo_train_sigmoid(size_t n, const real *x, real *y) {
+    for (size_t i = 0; i < n; i++) y[i] = real_sigmoid(x[i]);
+}
+void elmo_train_tanh(size_t n, const real *x, real *y) {
+    for (size_t i = 0; i < n; i++) y[i] = REAL_TANH(x[i]);
+}
+void elmo_train_exp(size_t n, const real *x, real *y) {
+    for (size_t i = 0; i < n; i++) y[i] = REAL_EXP(x[i]);
+}
 
 size_t elmo_train_operand_floats(size_t k, size_t n) { return (void)k, (void)n, 0; }
 

@@ -42,4 +42,10 @@ size_t elmo_train_tn_floats(size_t m, size_t n);
 void elmo_train_mul_tn(size_t m, size_t n, size_t k, const real *a, size_t lda, const real *b, size_t ldb, real *c,
                        size_t ldc, float *scratch);
 
+/* y = sigmoid(x), tanh(x), exp(x) over n elements (y may be x): the SIMD
+ * kernels of src/kernels/activations.h in the float build, libm in the double one. */
+void elmo_train_sigmoid(size_t n, const real *x, real *y);
+void elmo_train_tanh(size_t n, const real *x, real *y);
+void elmo_train_exp(size_t n, const real *x, real *y);
+
 #endif /* ELMO_TRAIN_LINALG_H */

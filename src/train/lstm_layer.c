@@ -42,17 +42,16 @@ void elmo_train_lstm_forward(elmo_train_net *net, int32_t dir, int32_t layer, co
         elmo_train_mul(B, s->hprev + t * P, T * P, &w_h, NULL, gates_t, T * G, 1);
         for (size_t r = 0; r < B; r++) {
             const size_t n = r * T + t;
-            real *z = s->gates + n * G;
+            real *z = s->gates + n * G, *c = s->c + n * H, *tc = s->tc + n * H;
             const real *c_prev = t ? s->c + (n - 1) * H : s->c0 + r * H;
-            for (size_t u = 0; u < H; u++) {
-                const real i = real_sigmoid(z[u]), j = REAL_TANH(z[H + u]);
-                const real f = real_sigmoid(z[2 * H + u] + 1), o = real_sigmoid(z[3 * H + u]);
-                z[u] = i, z[H + u] = j, z[2 * H + u] = f, z[3 * H + u] = o;
-                const real c = clip(f * c_prev[u] + i * j, cell_clip, &s->cmask[n * H + u]);
-                s->c[n * H + u] = c;
-                s->tc[n * H + u] = REAL_TANH(c);
-                s->m[n * H + u] = o * s->tc[n * H + u];
-            }
+            /* the gates in place: sigmoid(i), tanh(j), sigmoid(f + 1), sigmoid(o) */
+            for (size_t u = 2 * H; u < 3 * H; u++) z[u] += 1;
+            elmo_train_sigmoid(H, z, z);
+            elmo_train_tanh(H, z + H, z + H);
+            elmo_train_sigmoid(2 * H, z + 2 * H, z + 2 * H);
+            for (size_t u = 0; u < H; u++) c[u] = clip(z[2 * H + u] * c_prev[u] + z[u] * z[H + u], cell_clip, &s->cmask[n * H + u]);
+            elmo_train_tanh(H, c, tc);
+            for (size_t u = 0; u < H; u++) s->m[n * H + u] = z[3 * H + u] * tc[u];
         }
         elmo_train_mul(B, s->m + t * H, T * H, &w_p, NULL, s->y + t * P, T * P, 0);
         for (size_t r = 0; r < B; r++) {

@@ -15,11 +15,11 @@ static double softmax_row(size_t n, const real *logits, const int32_t *skip_at, 
     real max = logits[0];
     for (size_t k = 1; k < n; k++)
         if (logits[k] > max && (!skip_at || (int32_t)k != *skip_at)) max = logits[k];
+    for (size_t k = 0; k < n; k++) p[k] = logits[k] - max;
+    elmo_train_exp(n, p, p);
+    if (skip_at) p[*skip_at] = 0;
     double sum = 0;
-    for (size_t k = 0; k < n; k++) {
-        p[k] = skip_at && (int32_t)k == *skip_at ? 0 : REAL_EXP(logits[k] - max);
-        sum += p[k];
-    }
+    for (size_t k = 0; k < n; k++) sum += p[k];
     for (size_t k = 0; k < n; k++) p[k] = (real)(p[k] / sum);
     return (double)max + log(sum) - (double)first;
 }

@@ -80,10 +80,8 @@ void elmo_train_tokens_forward(elmo_train_net *net, const elmo_train_inputs *in,
         elmo_train_operand_set(&transform, net->w + at->hw_w_transform[k], F, F, F, 0, s->panels[1]);
         elmo_train_mul(rows, x, F, &carry, net->w + at->hw_b_carry[k], g, F, 0);
         elmo_train_mul(rows, x, F, &transform, net->w + at->hw_b_transform[k], z, F, 0);
-        for (size_t e = 0; e < rows * F; e++) {
-            g[e] = real_sigmoid(g[e]);
-            y[e] = g[e] * (z[e] > 0 ? z[e] : 0) + (1 - g[e]) * x[e];
-        }
+        elmo_train_sigmoid(rows * F, g, g);
+        for (size_t e = 0; e < rows * F; e++) y[e] = g[e] * (z[e] > 0 ? z[e] : 0) + (1 - g[e]) * x[e];
     }
     const real *features = net->hw_x[hp->n_highway] + u0 * F;
     if (at->proj_w == ELMO_TRAIN_NO_TENSOR) {
