@@ -33,6 +33,10 @@ static void carve_direction(elmo_train_net *net, elmo_train_direction *s, elmo_c
     s->slot = elmo_carve(cv, V * sizeof(int32_t));
     s->conv = REALS((size_t)hp->max_chars * (size_t)hp->max_filter_count);
     s->pad_conv = REALS(F);
+    size_t filter = 0;
+    for (int32_t f = 0; f < hp->n_filters; f++)
+        filter = max3(filter, (size_t)hp->filter_width[f] * d * (size_t)hp->filter_count[f], 0);
+    s->cnn_wt = REALS(filter), s->cnn_dwt = REALS(filter);
 
     size_t op = elmo_train_operand_floats(P, 4 * H);
     op = max3(op, elmo_train_operand_floats(4 * H, P), elmo_train_operand_floats(F, F));

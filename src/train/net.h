@@ -87,6 +87,7 @@ typedef struct elmo_train_direction {
     double nll;                      /* of the last pass */
     int64_t count;
     real *conv, *pad_conv;           /* token layer: (max_chars, max filter count), (F) */
+    real *cnn_wt, *cnn_dwt;          /* a filter and its gradient transposed: (count, width × d) */
     float *panels[3];                /* general operands */
     float *sm_panels[2];             /* softmax operands */
     float *tn_scratch;

@@ -26,8 +26,15 @@ static void cnn_forward(elmo_train_net *net, const elmo_train_inputs *in, size_t
     const elmo_hparams *hp = &net->hp;
     const size_t L = (size_t)hp->max_chars, d = (size_t)hp->char_dim, F = (size_t)hp->n_cnn_features;
     const real *E = net->w + net->params.at.char_embed;
-    for (size_t i = u0 * L; i < u1 * L; i++)
-        memcpy(net->chars + i * d, E + (size_t)in->char_rows[i] * d, d * sizeof(real));
+    /* a token's windows read its chars up to the end of the first PAD-only one (which starts at n_live), no further */
+    size_t reach = 0;
+    for (int32_t f = 0; f < hp->n_filters; f++)
+        if ((size_t)hp->filter_width[f] > reach) reach = (size_t)hp->filter_width[f];
+    for (size_t u = u0; u < u1; u++) {
+        const size_t used = (size_t)in->n_live[u] + reach < L ? (size_t)in->n_live[u] + reach : L;
+        for (size_t i = u * L; i < u * L + used; i++)
+            memcpy(net->chars + i * d, E + (size_t)in->char_rows[i] * d, d * sizeof(real));
+    }
 
     size_t col = 0;
     for (int32_t f = 0; f < hp->n_filters; f++) {
@@ -106,17 +113,25 @@ static void weight_gradient(const elmo_train_worker *w, size_t m, size_t n, size
     if (i1 > i0) elmo_train_mul_tn(i1 - i0, n, U, a + i0, m, b, n, c + i0 * n, n, s->tn_scratch);
 }
 
-/* Tokens [u0, u1) of the CNN's backward, into the gradient buffer g (params' layout, [0, cnn_end)). */
+/*
+ * Tokens [u0, u1) of the CNN's backward, into the gradient buffer g (params'
+ * layout, [0, cnn_end), zero before). Each feature j reads one window of its
+ * filter's column j, so the filter and its gradient are held transposed in
+ * s->cnn_wt and s->cnn_dwt (n × k), their rows contiguous.
+ */
 static void cnn_backward(elmo_train_net *net, const elmo_train_inputs *in, const real *dy, size_t u0, size_t u1,
-                         real *g) {
+                         real *g, elmo_train_direction *s) {
     const elmo_hparams *hp = &net->hp;
     const size_t L = (size_t)hp->max_chars, d = (size_t)hp->char_dim, F = (size_t)hp->n_cnn_features;
-    real *dE = g + net->params.at.char_embed;
+    real *dE = g + net->params.at.char_embed, *wt = s->cnn_wt, *dwt = s->cnn_dwt;
     size_t col = 0;
     for (int32_t f = 0; f < hp->n_filters; f++) {
         const size_t width = (size_t)hp->filter_width[f], n = (size_t)hp->filter_count[f], k = width * d;
         const real *W = net->w + net->params.at.cnn_w[f];
         real *dW = g + net->params.at.cnn_w[f], *db = g + net->params.at.cnn_b[f];
+        for (size_t q = 0; q < k; q++)
+            for (size_t j = 0; j < n; j++) wt[j * k + q] = W[q * n + j];
+        memset(dwt, 0, n * k * sizeof(real));
         for (size_t u = u0; u < u1; u++)
             for (size_t j = 0; j < n; j++) {
                 const size_t e = u * F + col + j;
@@ -125,13 +140,17 @@ static void cnn_backward(elmo_train_net *net, const elmo_train_inputs *in, const
                 if (dpre == 0) continue;
                 db[j] += dpre;
                 const size_t p = (size_t)net->argmax[e];
-                const real *window = net->chars + (u * L + p) * d;
+                const real *window = net->chars + (u * L + p) * d, *wj = wt + j * k;
                 const int32_t *rows = in->char_rows + u * L + p;
-                for (size_t q = 0; q < k; q++) {
-                    dW[q * n + j] += dpre * window[q];
-                    dE[(size_t)rows[q / d] * d + q % d] += dpre * W[q * n + j];
+                real *dwj = dwt + j * k;
+                for (size_t q = 0; q < k; q++) dwj[q] += dpre * window[q];
+                for (size_t c = 0; c < width; c++) {
+                    real *de = dE + (size_t)rows[c] * d;
+                    for (size_t x = 0; x < d; x++) de[x] += dpre * wj[c * d + x];
                 }
             }
+        for (size_t q = 0; q < k; q++)
+            for (size_t j = 0; j < n; j++) dW[q * n + j] += dwt[j * k + q];
         col += n;
     }
 }
@@ -182,11 +201,11 @@ void elmo_train_tokens_backward(elmo_train_net *net, const elmo_train_inputs *in
     elmo_train_barrier(w); /* dx complete; a member of a team of two may run either half */
     if (w->member == 0) {
         memset(net->g, 0, cnn_bytes);
-        cnn_backward(net, in, dx, 0, half, net->g);
+        cnn_backward(net, in, dx, 0, half, net->g, s);
     }
     if (last) {
         memset(net->cnn_g, 0, cnn_bytes);
-        cnn_backward(net, in, dx, half, U, net->cnn_g);
+        cnn_backward(net, in, dx, half, U, net->cnn_g, &net->dir[elmo_train_team_size(w) - 1]);
     }
     elmo_train_barrier(w);
     size_t e0, e1;
