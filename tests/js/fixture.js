@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { convertModel } from '../../js/node/convert/convert.js';
+import { parseManifest } from '../../js/format/model-format.js';
 import { openHdf5 } from '../../js/node/io/hdf5.js';
 
 export const fixtureDir = fileURLToPath(new URL('../../../shared/fixtures/bilm-tf-tiny/', import.meta.url));
@@ -104,4 +105,15 @@ export function fixtureForTests(options = {}) {
   });
   after(() => converted?.cleanup());
   return state;
+}
+
+/**
+ * A model folder's manifest and weight region, as its shard files hold them.
+ * @param {string} modelDir
+ * @returns {Promise<{ manifest: import('../../js/format/model-format.js').Manifest, region: Uint8Array }>}
+ */
+export async function modelRegion(modelDir) {
+  const manifest = parseManifest(await readFile(join(modelDir, 'manifest.json'), 'utf8'));
+  const parts = await Promise.all(manifest.shards.map((s) => readFile(join(modelDir, s.path))));
+  return { manifest, region: new Uint8Array(Buffer.concat(parts)) };
 }

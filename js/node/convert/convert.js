@@ -1,7 +1,8 @@
 /**
  * Converts a released bilm-tf/AllenNLP ELMo model (options.json + weight
  * HDF5) into an elmo-wasm model directory (models/FORMAT.md). Every layout
- * change from the HDF5 file happens here, once; see tensor-plan.js and weight-packing.js.
+ * change from the HDF5 file happens here, once; see js/format/
+ * (tensor-plan.js, bilm-layout.js, weight-packing.js).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -9,14 +10,14 @@ import { describeDtype, getDataset, openHdf5 } from '../io/hdf5.js';
 import { installDir, makeScratchDir, outDirState } from './model-dir-install.js';
 import { prettyJson } from '../io/pretty-json.js';
 import { GEMM_DTYPES } from '../../format/model-format.js';
-import { elementCount, expectedTensors, modelDims, placeTensors } from './tensor-plan.js';
-import { packPanels, packPanelsFloat16, quantizePanelsInt8 } from './weight-packing.js';
+import { elementCount, expectedTensors, modelDims, placeTensors } from '../../format/tensor-plan.js';
+import { tensorBytes } from '../../format/bilm-layout.js';
 import { ShardWriter } from './shard-writer.js';
 
-export { expectedTensors } from './tensor-plan.js';
+export { expectedTensors } from '../../format/tensor-plan.js';
 
-/** @typedef {import('./tensor-plan.js').TensorSpec} TensorSpec */
-/** @typedef {import('./tensor-plan.js').PlacedTensor} PlacedTensor */
+/** @typedef {import('../../format/tensor-plan.js').TensorSpec} TensorSpec */
+/** @typedef {import('../../format/tensor-plan.js').PlacedTensor} PlacedTensor */
 /** @typedef {import('../io/hdf5.js').Hdf5File} Hdf5File */
 
 /**
@@ -136,23 +137,12 @@ function readTensor(file, spec, label) {
   if (!(values instanceof Float32Array) || values.length !== expectedCount) {
     throw new Error(`${where}: read ${values instanceof Float32Array ? values.length : typeof values} values, expected ${expectedCount} float32`);
   }
-  if (spec.layout === 'panels8') {
-    if (spec.dtype === 'int8') return quantizePanelsInt8(values, spec.shape[0], spec.shape[1]);
-    if (spec.dtype === 'float16') {
-      try {
-        return packPanelsFloat16(values, spec.shape[0], spec.shape[1]);
-      } catch (e) {
-        throw new Error(`${where} (tensor "${spec.name}"): ${/** @type {Error} */ (e).message}; convert with --dtype float32 or int8`);
-      }
-    }
-    return new Uint8Array(packPanels(values, spec.shape[0], spec.shape[1]).buffer);
+  try {
+    return tensorBytes(spec, values, alreadyPadded);
+  } catch (e) {
+    if (spec.dtype !== 'float16') throw e;
+    throw new Error(`${where} (tensor "${spec.name}"): ${/** @type {Error} */ (e).message}; convert with --dtype float32 or int8`);
   }
-  if (spec.transform !== 'prepend-zero-row' || alreadyPadded) {
-    return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  }
-  const padded = new Float32Array(rowLength + values.length);
-  padded.set(values, rowLength);
-  return new Uint8Array(padded.buffer);
 }
 
 /**
