@@ -185,9 +185,11 @@ describe('fineTune in Chromium', () => {
       }
     }, { url: server.modelUrl('ft'), sentences });
     t.diagnostic(`40 steps on the page in ${result.ms.toFixed(0)} ms, longest step ${result.longestStep.toFixed(1)} ms; largest gap ${result.timerGap.toFixed(1)} ms between ${result.timers} timer ticks, ${result.frameGap.toFixed(1)} ms between ${result.frames} frames`);
-    // A page blocked for the run would show one gap of the whole run; here a gap is about one step.
-    const bound = Math.max(100, 3 * result.longestStep);
-    assert.ok(result.ms > 3 * bound, `the run (${result.ms} ms) is long enough to tell`);
+    // A page blocked for the run would show one gap of the whole run. Here a gap spans a step or
+    // two: a timer due during a step may wait for the next one too (the same with setTimeout or
+    // scheduler.postTask yields, measured); the bound leaves room for a busy machine.
+    const bound = Math.max(150, 4 * result.longestStep);
+    assert.ok(result.ms > 2 * bound, `the run (${result.ms} ms) is long enough to tell`);
     assert.ok(result.timerGap < bound, `timer gap ${result.timerGap} ms (bound ${bound} ms)`);
     assert.ok(result.frameGap < bound, `frame gap ${result.frameGap} ms (bound ${bound} ms)`);
     assert.ok(result.timers > 40, `${result.timers} timer ticks: some between every two steps`);
