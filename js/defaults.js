@@ -30,6 +30,14 @@ export const DEFAULTS = deepFreeze({
   tokenCache: { default: 4096, min: 0, max: 1 << 24 },
   /** Consecutive lines per batch of `elmo-wasm embed` / embedFile. */
   embedBatchSize: { default: 64, min: 1 },
+  /**
+   * fineTune's batch: rows × unroll steps, small so that one step is short
+   * (the page gets the event loop back after each), and its learning rate,
+   * below training's 0.2 as bilm-tf's restart.py is used.
+   */
+  fineTuneBatchSize: { default: 16, min: 1 },
+  fineTuneUnroll: { default: 20, min: 1 },
+  fineTuneLearningRate: { default: 0.05, min: 0 },
 });
 
 /**

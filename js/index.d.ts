@@ -52,6 +52,12 @@ export interface LoadOptions {
    * bit for bit, least recently used out (default 4096; 0 turns it off).
    */
   tokenCache?: number;
+  /**
+   * Wasm memory one embed call may use besides the weights (default 512), and
+   * the most fineTune's trainer instance may take. What cannot fit rejects
+   * with an ElmoError of status OUT_OF_MEMORY naming the budget.
+   */
+  maxMemoryMB?: number;
 }
 
 export interface WorkerLoadOptions extends LoadOptions {
@@ -83,6 +89,53 @@ export interface ModelInfo {
   threads: number;
 }
 
+/** After every fineTune step. */
+export interface FineTuneProgress {
+  /** Steps done. */
+  step: number;
+  /** Steps planned (for one pass over the sentences: at most this many). */
+  steps: number;
+  /** Positions trained on so far: step × batchSize × unroll. */
+  tokens: number;
+  /** This step's loss before its update: 0.5 × (mean forward NLL + mean backward NLL), sampled softmax. */
+  loss: number;
+  tokensPerSecond: number;
+}
+
+export interface FineTuneOptions {
+  /** Train this many steps, going over the sentences as often as needed. */
+  steps?: number;
+  /** Or this many positions: floor(tokens / (batchSize × unroll)) steps. With neither: one pass over the sentences. */
+  tokens?: number;
+  /** Adagrad's learning rate (default 0.05). */
+  lr?: number;
+  /** Rows of a batch (default 16). */
+  batchSize?: number;
+  /** Steps of a row (default 20). */
+  unroll?: number;
+  /** Sampled softmax words (default 8192; at least the vocabulary size: the full softmax). */
+  negatives?: number;
+  /** Dropout on each LSTM layer's input and the top output (default 0.1). */
+  dropout?: number;
+  /** Of the sentence order, dropout and sampling: an integer in [0, 2^32) (default 0). */
+  seed?: number;
+  onProgress?: (progress: FineTuneProgress) => void;
+  /**
+   * Aborting rejects with the signal's reason (an AbortError by default)
+   * between two steps; the engine keeps the weights it had before the call.
+   */
+  signal?: AbortSignal;
+}
+
+export interface FineTuneResult {
+  steps: number;
+  /** Positions trained on. */
+  tokens: number;
+  /** Every step's loss, in order. */
+  losses: number[];
+  seconds: number;
+}
+
 export declare class Elmo {
   private constructor();
   static load(modelDirOrUrl: string | URL, options?: LoadOptions): Promise<Elmo>;
@@ -95,6 +148,22 @@ export declare class Elmo {
   /** Raw text (each string one sentence, tokenized by `tokenize`) and/or output options; see OutputOptions. */
   embed(input: EmbedInput, options?: OutputOptions): Promise<EmbedResult[]>;
   resetState(): void;
+  /**
+   * Fine-tunes the model on the sentences (token arrays, or raw-text strings
+   * tokenized by `tokenize`), as bilm-tf's restart.py does, then embeds with
+   * the adapted weights. Needs a model converted with `--softmax` and
+   * `--vocab`, with float32 weights. The trainer runs on its own wasm
+   * instance within `maxMemoryMB`, freed after; the event loop runs between
+   * steps. A call that rejects (aborted, refused, out of budget) leaves the
+   * weights as they were; one that resolves also resets the kept state and
+   * the token cache.
+   */
+  fineTune(sentences: string[][] | string[] | string, options?: FineTuneOptions): Promise<FineTuneResult>;
+  /**
+   * The current weights as bilm-tf's HDF5 weight dump (the layout of the
+   * released weight files, which `elmo-wasm convert` reads). Loads h5wasm on first use.
+   */
+  exportWeights(): Promise<Uint8Array>;
   /** Frees the model's wasm memory. Safe to call twice; later calls throw. */
   dispose(): void;
 }
@@ -113,7 +182,107 @@ export declare class ElmoWorker {
   embed(sentences: string[][], options?: EmbedOptions): Promise<Embedding[]>;
   embed(input: EmbedInput, options?: OutputOptions): Promise<EmbedResult[]>;
   resetState(): Promise<void>;
+  /**
+   * `Elmo.fineTune` in the worker: progress crosses per step, an abort stops
+   * the worker's run between two steps. A new worker (after one died) loads
+   * the original weights.
+   */
+  fineTune(sentences: string[][] | string[] | string, options?: FineTuneOptions): Promise<FineTuneResult>;
+  /** `Elmo.exportWeights` in the worker; the bytes are transferred. */
+  exportWeights(): Promise<Uint8Array>;
   /** Ends the worker. Safe to call twice; later calls throw. */
+  dispose(): void;
+}
+
+/** Settings of the C trainer (elmo_trainer_params); an omitted one keeps its C default. */
+export interface TrainerParams {
+  /** Default 0.2. */
+  learningRate?: number;
+  /** Adagrad's starting accumulator, default 1. */
+  initialAccumulator?: number;
+  /** Global norm all gradients are clipped to together, default 10. */
+  clipNorm?: number;
+  /** Default 0.1. */
+  dropout?: number;
+  /** Sampled softmax words, default 8192 (at least the vocabulary: the full softmax). */
+  negatives?: number;
+  /** Rows of a batch, default 128. */
+  batchSize?: number;
+  /** Steps of a row, default 20. */
+  unroll?: number;
+  /** Of the initialization, dropout and sampling, default 0. */
+  seed?: number | bigint;
+}
+
+/** A batch's distinct tokens: token i is bytes[offsets[i] .. offsets[i + 1]); 0 and 1 are <S> and </S> (no bytes). */
+export interface TrainerTokenTable {
+  bytes: Uint8Array;
+  /** count + 1 entries. */
+  offsets: Uint32Array;
+  count: number;
+}
+
+/** One direction of a batch: batchSize × unroll positions, row-major. */
+export interface TrainerDirectionBatch {
+  /** Indices into the token table. */
+  inputs: Int32Array;
+  /** Vocabulary ids to predict; -1: no prediction. */
+  targets: Int32Array;
+}
+
+export interface TrainerBatch {
+  tokens: TrainerTokenTable;
+  forward: TrainerDirectionBatch;
+  backward: TrainerDirectionBatch;
+}
+
+export interface TrainerTensor {
+  /** bilm-tf's name, e.g. "CNN/W_cnn_0", "softmax/W". */
+  name: string;
+  shape: number[];
+  /** Floats. */
+  count: number;
+}
+
+export type TrainerBuffer = 'weights' | 'gradients' | 'accumulators';
+
+/**
+ * The C trainer (bilm-tf's training) on a wasm instance of its own, one
+ * thread. It owns its wasm memory; `dispose()` frees it.
+ */
+export declare class Trainer {
+  private constructor();
+  /** A trainer for the model `options` (bilm-tf's options.json) describes and a vocabulary of `vocabSize` words, initialized as bilm-tf does. */
+  static create(input: {
+    options: string | object;
+    vocabSize: number;
+    params?: TrainerParams;
+    core?: { simd?: boolean; wasmUrl?: string | URL; wasmBinary?: ArrayBuffer | Uint8Array };
+  }): Promise<Trainer>;
+  /** The settings in effect, C defaults filled in. */
+  readonly params: Required<Omit<TrainerParams, 'seed'>> & { seed: bigint };
+  readonly vocabSize: number;
+  /** Every tensor, in the trainer's order. */
+  readonly tensors: readonly TrainerTensor[];
+  /** Size of the trainer's wasm memory in bytes (all its buffers are allocated by create). */
+  readonly wasmMemoryBytes: number;
+  /** A copy of a tensor. */
+  read(name: string, buffer?: TrainerBuffer): Float32Array;
+  /** Overwrites a tensor with exactly its count of floats. */
+  write(name: string, data: Float32Array, buffer?: TrainerBuffer): void;
+  /** One training step; the loss before the update: 0.5 × (mean forward NLL + mean backward NLL). */
+  step(batch: TrainerBatch): number;
+  /** Full-softmax NLL per direction (forward, backward), no dropout, no update. */
+  eval(batch: TrainerBatch, options?: { carry?: boolean }): { nll: [number, number]; count: [number, number] };
+  /** Zeroes the carried LSTM state. */
+  resetState(): void;
+  /** A copy of the carried training state. */
+  state(): Float32Array;
+  setState(state: Float32Array): void;
+  /** The generator's four 64-bit words. */
+  rngState(): bigint[];
+  setRngState(words: readonly (bigint | string | number)[]): void;
+  /** Frees the trainer and its wasm memory; safe to call twice. */
   dispose(): void;
 }
 

@@ -11,3 +11,4 @@ export { clearCache } from './load/shard-cache.js';
 export { cosine, normalize, pool, scalarMix, selectLayers, similarity, tfHubOutputs } from './api/outputs.js';
 export { tokenize } from './api/text-tokenizer.js';
 export { shapeOutputs } from './api/embed-options.js';
+export { Trainer } from './train/trainer.js';

@@ -5,8 +5,14 @@
 import { Core, EMBED_FLAGS, ElmoError, HeapAllocations, Status } from '../core/wasm-core.js';
 import { DEFAULTS } from '../defaults.js';
 import { embedRequest, embedResults } from './embed-options.js';
-import { loadPolicy, loadWeights } from '../load/weight-loader.js';
+import { WeightRegion, loadPolicy, loadWeights, readRegion } from '../load/weight-loader.js';
 import { alignedBytes, parseManifest } from '../format/model-format.js';
+import { packRegion, unpackRegion } from '../format/bilm-layout.js';
+import { Trainer } from '../train/trainer.js';
+import { parseVocabulary } from '../train/vocab.js';
+import { readModelTensors, writeModelTensors } from '../train/model-tensors.js';
+import { checkTrainerBudget, checkTrainerMemory, fineTuneCorpus, fineTuneSettings, trainSteps } from '../train/fine-tune.js';
+import { hdf5Bytes, weightDatasets } from '../train/bilm-files.js';
 import { retrying } from '../load/retry.js';
 import { openModelSource } from '../load/model-sources.js';
 import { packSentences } from './batch-packing.js';
@@ -40,6 +46,9 @@ import { defaultThreadCount, hasWasmSimd, threadSupport } from '../core/runtime.
  */
 
 /** @typedef {import('./embed-options.js').EmbedOptions} EmbedOptions */
+/** @typedef {import('../train/fine-tune.js').FineTuneOptions} FineTuneOptions */
+/** @typedef {import('../train/fine-tune.js').FineTuneResult} FineTuneResult */
+/** @typedef {import('../train/fine-tune.js').FineTuneProgress} FineTuneProgress */
 
 /**
  * @typedef {object} Embedding
@@ -148,6 +157,77 @@ function checkModel(core, model, json, byteLength, location) {
   }
 }
 
+/**
+ * Maps a model handle onto a weight region that holds its tensors.
+ * @param {Core} core
+ * @param {number} model
+ * @param {{ ptr: number, length: number }} json the manifest's bytes in wasm memory
+ * @param {WeightRegion} weights
+ * @param {string} location for messages
+ */
+function loadModel(core, model, json, weights, location) {
+  const { fn } = core;
+  const status = fn.elmo_model_load(model, json.ptr, json.length, weights.ptr, weights.byteLength);
+  if (status !== Status.OK) {
+    throw new ElmoError(`${location}: ${core.string(fn.elmo_model_last_error(model))}`, status);
+  }
+}
+
+/**
+ * A run state for a loaded model, with the token cache and thread pool asked for.
+ * @param {Core} core
+ * @param {number} model
+ * @param {number | undefined} tokenCache entries; undefined: the core's default
+ * @param {HelperThreads | null} threads
+ * @returns {number} the context
+ */
+function createContext(core, model, tokenCache, threads) {
+  const { fn } = core;
+  const ctx = fn.elmo_context_create(model);
+  if (!ctx) throw new ElmoError('out of wasm memory creating the context', Status.OUT_OF_MEMORY);
+  if (tokenCache !== undefined) {
+    const cacheStatus = fn.elmo_context_set_token_cache(ctx, tokenCache);
+    if (cacheStatus !== Status.OK) {
+      const message = core.string(fn.elmo_context_last_error(ctx));
+      fn.elmo_context_free(ctx);
+      throw new ElmoError(`tokenCache (${tokenCache} entries): ${message}`, cacheStatus);
+    }
+  }
+  if (threads) fn.elmo_context_set_thread_pool(ctx, threads.pool);
+  return ctx;
+}
+
+/**
+ * Why fineTune cannot run on a model, or null: it needs the softmax and the
+ * vocabulary, and float32 weights.
+ * @param {import('../format/model-format.js').Manifest} manifest
+ * @param {string} location
+ * @returns {string | null}
+ */
+function fineTuneProblem(manifest, location) {
+  if (!manifest.softmax || !manifest.vocab) {
+    return `fineTune needs a model that carries its softmax and vocabulary, and ${location} has none: convert it with \`elmo-wasm convert <options.json> <weights.hdf5> <model-dir> --softmax softmax.hdf5 --vocab vocab.txt\` (the files \`elmo-wasm train\` writes; a released AllenNLP model has no softmax)`;
+  }
+  const stored = /** @type {Array<{ name: string, dtype: string }>} */ (manifest.weights.tensors).find((t) => t.dtype !== 'float32');
+  if (stored) {
+    return `fineTune needs float32 weights, and ${location} stores its matrices as ${stored.dtype} (tensor "${stored.name}"): convert the model with --dtype float32 to fine-tune it`;
+  }
+  return null;
+}
+
+/**
+ * What a loaded engine keeps of its model's source, for the files only
+ * fineTune reads (the softmax and the vocabulary) and for reloading weights.
+ * @typedef {object} ModelOrigin
+ * @property {import('../load/model-sources.js').ModelSource} source
+ * @property {import('../format/model-format.js').Manifest} manifest
+ * @property {string} text the manifest's text, as the core reads it
+ * @property {import('../load/weight-loader.js').LoadPolicy} policy
+ * @property {boolean | undefined} cache
+ * @property {import('../core/wasm-core.js').CoreOptions} coreOptions for the trainer's instance
+ * @property {number | undefined} tokenCache
+ */
+
 export class Elmo {
   /** @type {Core | null} */
   #core;
@@ -159,6 +239,13 @@ export class Elmo {
   #ctx = 0;
   /** Bytes of wasm memory one embed call may use besides the weights (maxMemoryMB). */
   #budget = DEFAULTS.maxMemoryMB.default * MB;
+  /** @type {ModelOrigin | null} */
+  #origin = null;
+  /** @type {import('../train/vocab.js').Vocabulary | null} read on the first fineTune */
+  #vocab = null;
+  /** @type {import('../train/bilm-files.js').Softmax | null} the model's, then the last fineTune's */
+  #softmax = null;
+  #tuning = false;
   /** @type {ModelInfo} */
   info;
 
@@ -213,22 +300,9 @@ export class Elmo {
       if (!model) throw new ElmoError('out of wasm memory creating the model', Status.OUT_OF_MEMORY);
       checkModel(core, model, json, manifest.weights.byteLength, source.location);
       weights = await loadWeights(core, manifest, source, policy, options);
-      const status = fn.elmo_model_load(model, json.ptr, json.length, weights.ptr, weights.byteLength);
-      if (status !== Status.OK) {
-        throw new ElmoError(`${source.location}: ${core.string(fn.elmo_model_last_error(model))}`, status);
-      }
-      ctx = fn.elmo_context_create(model);
-      if (!ctx) throw new ElmoError('out of wasm memory creating the context', Status.OUT_OF_MEMORY);
-      if (tokenCache !== undefined) {
-        const cacheStatus = fn.elmo_context_set_token_cache(ctx, tokenCache);
-        if (cacheStatus !== Status.OK) {
-          throw new ElmoError(`tokenCache (${tokenCache} entries): ${core.string(fn.elmo_context_last_error(ctx))}`, cacheStatus);
-        }
-      }
-      if (core.flavor === 'simd-threads') {
-        threads = await HelperThreads.start(core, nThreads);
-        fn.elmo_context_set_thread_pool(ctx, threads.pool);
-      }
+      loadModel(core, model, json, weights, source.location);
+      if (core.flavor === 'simd-threads') threads = await HelperThreads.start(core, nThreads);
+      ctx = createContext(core, model, tokenCache, threads);
       const info = {
         name: manifest.name ?? String(modelDirOrUrl),
         nLayers: fn.elmo_model_n_layers(model),
@@ -239,12 +313,17 @@ export class Elmo {
       };
       const elmo = new Elmo(core, weights, model, ctx, info, threads);
       elmo.#budget = budget;
+      const { simd, wasmUrl, wasmBinary } = options;
+      // The trainer's instance is single-threaded: it can share a single-threaded engine's compiled module.
+      const coreOptions = { simd: core.flavor !== 'scalar', wasmUrl, wasmBinary, ...(core.flavor !== 'simd-threads' && { wasmModule: core.module }) };
+      elmo.#origin = { source, manifest, text, policy, cache: options.cache, coreOptions, tokenCache };
       options.onProgress?.({ status: 'ready', loaded: weights.byteLength, total: weights.byteLength, progress: 100 });
       return elmo;
     } catch (error) {
       if (ctx) fn.elmo_context_free(ctx);
       if (model) fn.elmo_model_free(model);
       weights?.free();
+      void threads?.stop();
       throw error;
     } finally {
       heap.freeAll();
@@ -373,6 +452,145 @@ export class Elmo {
     this.#live().fn.elmo_context_reset_state(this.#ctx);
   }
 
+  /**
+   * Fine-tunes the model on `sentences` as bilm-tf's restart.py does (both
+   * directions, sampled softmax, Adagrad from fresh accumulators), then
+   * embeds with the adapted weights. Needs a model converted with its
+   * softmax and vocabulary (`convert --softmax --vocab`) and float32 weights.
+   *
+   * The trainer runs on a wasm instance of its own, which may take at most
+   * `maxMemoryMB` (its weights, gradients, accumulators and one batch) and
+   * is freed at the end. Between steps the event loop runs (embed may be
+   * called meanwhile: it uses the weights from before the call). The new
+   * weights replace the old ones only when every step is done: a call that
+   * rejects — aborted, out of budget, diverged, disposed — leaves the
+   * engine with the weights it had. Success also forgets the kept state of
+   * stateful calls and empties the token cache. The adapted softmax is kept
+   * for the next fineTune.
+   * @param {string[][] | string[] | string} sentences token arrays, or raw text (one string a sentence)
+   * @param {FineTuneOptions} [options]
+   * @returns {Promise<FineTuneResult>}
+   */
+  async fineTune(sentences, options = {}) {
+    this.#live();
+    const settings = fineTuneSettings(options);
+    const corpus = fineTuneCorpus(sentences);
+    const origin = /** @type {ModelOrigin} */ (this.#origin);
+    const { manifest, source } = origin;
+    const problem = fineTuneProblem(manifest, source.location);
+    if (problem) throw new Error(problem);
+    if (this.#tuning) throw new Error('this Elmo instance is already fine-tuning; wait for that call to settle (or abort it) first');
+    settings.signal?.throwIfAborted();
+    this.#tuning = true;
+    /** @type {Trainer | null} */
+    let trainer = null;
+    try {
+      const { vocab, softmax } = await this.#fineTuneFiles(settings.signal);
+      checkTrainerBudget(manifest.options, vocab.size, this.#budget);
+      const params = { learningRate: settings.lr, batchSize: settings.batchSize, unroll: settings.unroll, negatives: settings.negatives, dropout: settings.dropout, seed: settings.seed };
+      trainer = await Trainer.create({ options: manifest.options, vocabSize: vocab.size, params, core: origin.coreOptions });
+      checkTrainerMemory(trainer, this.#budget);
+      writeModelTensors(trainer, unpackRegion(manifest, this.#regionBytes()), softmax, {
+        weights: `${source.location} (its weights)`,
+        softmax: `${source.location} (its softmax)`,
+      });
+      const result = await trainSteps(trainer, corpus, vocab, settings, { budget: this.#budget, check: () => void this.#live() });
+      const tuned = readModelTensors(trainer);
+      trainer.dispose();
+      trainer = null;
+      this.#install(packRegion(manifest, tuned.weights));
+      this.#softmax = tuned.softmax;
+      return result;
+    } finally {
+      trainer?.dispose();
+      this.#tuning = false;
+    }
+  }
+
+  /**
+   * The model's vocabulary and softmax: read from its folder the first time
+   * (sha256-checked like the shards), then kept.
+   * @param {AbortSignal | undefined} signal
+   * @returns {Promise<{ vocab: import('../train/vocab.js').Vocabulary, softmax: import('../train/bilm-files.js').Softmax }>}
+   */
+  async #fineTuneFiles(signal) {
+    const { manifest, source, policy, cache } = /** @type {ModelOrigin} */ (this.#origin);
+    const vocabEntry = /** @type {import('../format/model-format.js').VocabEntry} */ (manifest.vocab);
+    const section = /** @type {import('../format/model-format.js').SoftmaxSection} */ (manifest.softmax);
+    if (!this.#vocab) {
+      const bytes = await readRegion({ byteLength: vocabEntry.byteLength, shardBytes: vocabEntry.byteLength, shards: [vocabEntry] }, source, policy, { signal, cache });
+      const vocab = parseVocabulary(new TextDecoder().decode(bytes), vocabEntry.path);
+      if (vocab.size !== vocabEntry.words) throw new Error(`${source.location}: ${vocabEntry.path} has ${vocab.size} words, but manifest.json says ${vocabEntry.words}`);
+      this.#vocab = vocab;
+    }
+    if (!this.#softmax) {
+      const bytes = await readRegion(section, source, policy, { signal, cache });
+      const [W, b] = section.tensors;
+      const floats = (/** @type {{ shape: number[], offset: number }} */ t) => new Float32Array(bytes.buffer, t.offset, t.shape.reduce((x, y) => x * y, 1));
+      this.#softmax = { W: { shape: W.shape, data: floats(W) }, b: { shape: b.shape, data: floats(b) } };
+    }
+    return { vocab: this.#vocab, softmax: this.#softmax };
+  }
+
+  /** @returns {Uint8Array} the weight region's bytes in wasm memory (a view: valid until memory grows) */
+  #regionBytes() {
+    const core = this.#live();
+    return core.u8().subarray(this.#weights.ptr, this.#weights.ptr + this.#weights.byteLength);
+  }
+
+  /**
+   * Replaces the weights with `bytes` (a weight region for this manifest)
+   * through the load path: a new region, model and context, which take the
+   * old ones' place only once all are made; the old ones are freed then.
+   * @param {Uint8Array} bytes
+   */
+  #install(bytes) {
+    const core = this.#live();
+    const { fn } = core;
+    const { manifest, text, tokenCache, source } = /** @type {ModelOrigin} */ (this.#origin);
+    const heap = new HeapAllocations(core);
+    /** @type {WeightRegion | null} */
+    let weights = null;
+    let model = 0;
+    let ctx = 0;
+    try {
+      weights = new WeightRegion(core, manifest.weights.byteLength);
+      core.u8().set(bytes, weights.ptr);
+      const json = new TextEncoder().encode(text);
+      model = fn.elmo_model_create();
+      if (!model) throw new ElmoError('out of wasm memory creating the model', Status.OUT_OF_MEMORY);
+      loadModel(core, model, { ptr: heap.copyIn(json), length: json.length }, weights, source.location);
+      ctx = createContext(core, model, tokenCache, this.#threads);
+    } catch (error) {
+      if (ctx) fn.elmo_context_free(ctx);
+      if (model) fn.elmo_model_free(model);
+      weights?.free();
+      throw error;
+    } finally {
+      heap.freeAll();
+    }
+    fn.elmo_context_free(this.#ctx);
+    fn.elmo_model_free(this.#model);
+    this.#weights.free();
+    this.#ctx = ctx;
+    this.#model = model;
+    this.#weights = weights;
+  }
+
+  /**
+   * The current weights (after fineTune, the adapted ones) as bilm-tf's
+   * weight dump: the bytes of an HDF5 file with the datasets and layout of
+   * the released files, which `elmo-wasm convert`, bilm-tf and AllenNLP
+   * read. An int8 or float16 model gives the values its engine holds,
+   * widened to float32. Writing HDF5 loads h5wasm (a dependency) on first use.
+   * @returns {Promise<Uint8Array>}
+   */
+  async exportWeights() {
+    const { manifest } = /** @type {ModelOrigin} */ (this.#origin);
+    const weights = unpackRegion(manifest, this.#regionBytes());
+    return hdf5Bytes(weightDatasets('weights.hdf5', weights, manifest.options));
+  }
+
   /** Frees all wasm memory of this instance. Safe to call twice; later calls throw. */
   dispose() {
     const core = this.#core;
@@ -383,6 +601,8 @@ export class Elmo {
     this.#weights.free();
     this.#ctx = 0;
     this.#model = 0;
+    this.#softmax = null;
+    this.#vocab = null;
     // The helpers end now; their pool and stacks are freed once they have left it.
     void this.#threads?.stop();
     this.#threads = null;

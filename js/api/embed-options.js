@@ -181,6 +181,18 @@ export function shapeOutputs(embeddings, options) {
 }
 
 /**
+ * What `embed` (and `fineTune`) take as sentences, as token arrays: raw text
+ * tokenized, token arrays checked.
+ * @param {unknown} input a string, an array of strings, or an array of token arrays
+ * @returns {string[][]}
+ */
+export function sentenceTokens(input) {
+  const { sentences } = toTokenArrays(input);
+  checkSentences(sentences);
+  return sentences;
+}
+
+/**
  * Checks an embed call's options and input, tokenizing raw text: what
  * `Elmo.embed` runs, or the error it rejects with before anything changes.
  * @param {unknown} input a string, an array of strings, or an array of token arrays

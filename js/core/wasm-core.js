@@ -15,6 +15,8 @@ import { absoluteUrl, hasScheme } from '../load/model-sources.js';
  *   `elmo-simd.wasm`, `elmo-simd-threads.wasm` and `elmo-scalar.wasm`; relative to the page (in Node: a path).
  *   Default: `js/wasm/`, beside this module's folder
  * @property {ArrayBuffer | Uint8Array} [wasmBinary] the module's bytes, already fetched
+ * @property {WebAssembly.Module} [wasmModule] a single-threaded build already compiled (one
+ *   engine lends its module to the trainer it starts), of the build `simd` says
  */
 
 /**
@@ -113,9 +115,11 @@ export class Core {
       // Views are re-read lazily (see u8()), so growth needs no work here.
       env: { emscripten_notify_memory_growth() {}, ...(memory && { memory }) },
     };
-    const module = options.wasmBinary
-      ? await WebAssembly.compile(/** @type {BufferSource} */ (options.wasmBinary))
-      : await compileFrom(wasmLocation(options, flavor));
+    const module = options.wasmModule && flavor !== 'simd-threads'
+      ? options.wasmModule
+      : options.wasmBinary
+        ? await WebAssembly.compile(/** @type {BufferSource} */ (options.wasmBinary))
+        : await compileFrom(wasmLocation(options, flavor));
     const instance = await WebAssembly.instantiate(module, imports);
     const core = new Core(module, instance, flavor, memory);
     core.fn._initialize?.();

@@ -14,6 +14,21 @@
  */
 
 /**
+ * The softmax a model may carry for fine-tuning: W [V, P] then b [V],
+ * float32, in a region of its own cut into shards as the weights are.
+ * @typedef {object} SoftmaxSection
+ * @property {number} byteLength
+ * @property {number} shardBytes
+ * @property {Array<{ name: 'W' | 'b', shape: number[], dtype: 'float32', offset: number }>} tensors
+ * @property {ShardEntry[]} shards
+ */
+
+/**
+ * The softmax's vocabulary (bilm-tf's vocab.txt): one file.
+ * @typedef {ShardEntry & { words: number }} VocabEntry
+ */
+
+/**
  * @typedef {object} Manifest
  * @property {'elmo-wasm-model'} format
  * @property {1} version
@@ -21,6 +36,8 @@
  * @property {Record<string, any>} options the model's options.json
  * @property {{ byteLength: number, shardBytes: number, tensors: object[] }} weights
  * @property {ShardEntry[]} shards
+ * @property {SoftmaxSection} [softmax] with `vocab`: what fine-tuning needs besides the weights
+ * @property {VocabEntry} [vocab]
  */
 
 /** Every tensor starts on a 64-byte boundary, so SIMD loads in the core are aligned. */
@@ -91,7 +108,8 @@ function byteCount(value, field) {
 
 /**
  * Parses a manifest's text and checks what the loader needs before it
- * allocates: the region's size and the shard list.
+ * allocates: the region's size and the shard list, and, for a model that
+ * carries them, the softmax's region and the vocabulary file.
  * @param {string} text
  * @returns {Manifest}
  */
@@ -114,26 +132,96 @@ export function parseManifest(text) {
   if (total >= 2 ** 32) {
     throw new Error(`manifest.json: weights.byteLength ${total} is more than wasm memory can hold (4 GiB)`);
   }
-  const shardBytes = byteCount(m.weights.shardBytes, 'weights.shardBytes');
-  if (!Array.isArray(m.shards) || m.shards.length === 0) throw new Error('manifest.json: shards must be a non-empty list');
+  checkShards(m.shards, byteCount(m.weights.shardBytes, 'weights.shardBytes'), total, 'shards', 'weights.byteLength');
+  if ((m.softmax === undefined) !== (m.vocab === undefined)) {
+    throw new Error(`manifest.json: ${m.softmax === undefined ? 'vocab' : 'softmax'} without ${m.softmax === undefined ? 'softmax' : 'vocab'}; a model for fine-tuning carries both`);
+  }
+  if (m.softmax !== undefined) checkSoftmax(m);
+  return m;
+}
+
+/**
+ * Where W [V, P] and b [V] sit in the softmax region: W row-major from 0,
+ * b from the next 64-byte boundary.
+ * @param {number} V vocabulary size
+ * @param {number} P projection_dim
+ * @returns {{ tensors: SoftmaxSection['tensors'], byteLength: number }}
+ */
+export function softmaxLayout(V, P) {
+  const b = alignedBytes(4 * V * P);
+  return {
+    tensors: [
+      { name: 'W', shape: [V, P], dtype: 'float32', offset: 0 },
+      { name: 'b', shape: [V], dtype: 'float32', offset: b },
+    ],
+    byteLength: b + 4 * V,
+  };
+}
+
+/**
+ * @param {any} entry
+ * @param {string} where e.g. "shards[3]"
+ */
+function checkFileEntry(entry, where) {
+  if (typeof entry?.path !== 'string' || !SHARD_NAME.test(entry.path)) {
+    throw new Error(`manifest.json: ${where}.path must be a plain file name, got ${JSON.stringify(entry?.path)}`);
+  }
+  const size = byteCount(entry.byteLength, `${where}.byteLength`);
+  if (typeof entry.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(entry.sha256)) {
+    throw new Error(`manifest.json: ${where}.sha256 must be 64 lowercase hex digits`);
+  }
+  return size;
+}
+
+/**
+ * A region's shard list: every shard shardBytes long but the last (1 to
+ * shardBytes), together `total` bytes.
+ * @param {unknown} shards
+ * @param {number} shardBytes
+ * @param {number} total
+ * @param {string} field e.g. "shards"
+ * @param {string} totalField e.g. "weights.byteLength"
+ */
+function checkShards(shards, shardBytes, total, field, totalField) {
+  if (!Array.isArray(shards) || shards.length === 0) throw new Error(`manifest.json: ${field} must be a non-empty list`);
   let sum = 0;
-  m.shards.forEach((/** @type {any} */ s, /** @type {number} */ i) => {
-    const where = `shards[${i}]`;
-    if (typeof s?.path !== 'string' || !SHARD_NAME.test(s.path)) {
-      throw new Error(`manifest.json: ${where}.path must be a plain file name, got ${JSON.stringify(s?.path)}`);
-    }
-    const size = byteCount(s.byteLength, `${where}.byteLength`);
-    const last = i === m.shards.length - 1;
+  shards.forEach((/** @type {any} */ s, /** @type {number} */ i) => {
+    const where = `${field}[${i}]`;
+    const size = checkFileEntry(s, where);
+    const last = i === shards.length - 1;
     if (last ? size === 0 || size > shardBytes : size !== shardBytes) {
       throw new Error(`manifest.json: ${where} (${s.path}) has byteLength ${size}, expected ${last ? `1..${shardBytes}` : shardBytes}`);
-    }
-    if (typeof s.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(s.sha256)) {
-      throw new Error(`manifest.json: ${where}.sha256 must be 64 lowercase hex digits`);
     }
     sum += size;
   });
   if (sum !== total) {
-    throw new Error(`manifest.json: shards hold ${sum} bytes but weights.byteLength is ${total}`);
+    throw new Error(`manifest.json: ${field} hold ${sum} bytes but ${totalField} is ${total}`);
   }
-  return m;
+}
+
+/**
+ * The softmax section against softmaxLayout for the options' projection_dim
+ * and the vocabulary's size, and the vocab entry.
+ * @param {any} m the manifest
+ */
+function checkSoftmax(m) {
+  const { softmax, vocab } = m;
+  if (softmax === null || typeof softmax !== 'object') throw new Error('manifest.json: softmax must be an object');
+  if (vocab === null || typeof vocab !== 'object') throw new Error('manifest.json: vocab must be an object');
+  checkFileEntry(vocab, 'vocab');
+  const V = vocab.words;
+  if (!Number.isSafeInteger(V) || V < 3) throw new Error(`manifest.json: vocab.words must be an integer of at least 3 (<S>, </S>, <UNK>), got ${JSON.stringify(V)}`);
+  const P = m.options.lstm?.projection_dim;
+  if (!Number.isSafeInteger(P) || P < 1) throw new Error(`manifest.json: options.lstm.projection_dim must be a positive integer, got ${JSON.stringify(P)}`);
+  const layout = softmaxLayout(V, P);
+  const expected = JSON.stringify(layout.tensors);
+  const given = JSON.stringify(Array.isArray(softmax.tensors) ? softmax.tensors.map((/** @type {any} */ t) => ({ name: t?.name, shape: t?.shape, dtype: t?.dtype, offset: t?.offset })) : softmax.tensors);
+  if (given !== expected) throw new Error(`manifest.json: softmax.tensors must be ${expected} for a vocabulary of ${V} words and projection_dim ${P}, got ${given}`);
+  const total = byteCount(softmax.byteLength, 'softmax.byteLength');
+  if (total !== layout.byteLength) throw new Error(`manifest.json: softmax.byteLength is ${total}, but W [${V}, ${P}] and b [${V}] take ${layout.byteLength}`);
+  if (total >= 2 ** 32) throw new Error(`manifest.json: softmax.byteLength ${total} is more than wasm memory can hold (4 GiB)`);
+  checkShards(softmax.shards, byteCount(softmax.shardBytes, 'softmax.shardBytes'), total, 'softmax.shards', 'softmax.byteLength');
+  const names = [...m.shards, ...softmax.shards, vocab].map((f) => f.path);
+  const twice = names.find((name, i) => names.indexOf(name) !== i);
+  if (twice !== undefined) throw new Error(`manifest.json: the file name ${JSON.stringify(twice)} is listed twice`);
 }

@@ -88,27 +88,43 @@ export function loadPolicy(options) {
 }
 
 /**
- * @param {import('../core/wasm-core.js').Core} core
- * @param {import('../format/model-format.js').Manifest} manifest
+ * Shards of one region (the weights, or a model's softmax or vocabulary) and
+ * their total size.
+ * @typedef {object} ShardedRegion
+ * @property {number} byteLength
+ * @property {number} shardBytes every shard's size but the last one's
+ * @property {import('../format/model-format.js').ShardEntry[]} shards
+ */
+
+/**
+ * Where a region's bytes go: `bytes()` is the memory (re-read after anything
+ * that may grow it), the region starts at `start` in it.
+ * @typedef {{ bytes: () => Uint8Array, start: number }} RegionTarget
+ */
+
+/**
+ * Reads every shard of a region into its place in `target`, concurrently,
+ * with retries, each checked for size and sha256 and, from an HTTP source,
+ * kept in the browser's shard cache (and read from there next time).
+ * @param {RegionTarget} target
+ * @param {ShardedRegion} region
  * @param {import('./model-sources.js').ModelSource} source
  * @param {LoadPolicy} policy from loadPolicy(options)
- * @param {LoadWeightsOptions} [options] for onProgress, signal and cache
- * @returns {Promise<WeightRegion>}
+ * @param {LoadWeightsOptions} options for onProgress, signal and cache
  */
-export async function loadWeights(core, manifest, source, policy, options = {}) {
+async function fillRegion(target, region, source, policy, options) {
   const { onProgress } = options;
-  // One failing shard stops the others before the region is freed under them.
+  // One failing shard stops the others before the caller frees what they write into.
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   signal.throwIfAborted();
   const cache = source.urlOf ? await openShardCache(options.cache ?? true) : null;
-  const total = manifest.weights.byteLength;
-  const { shardBytes } = manifest.weights;
-  const region = new WeightRegion(core, total);
+  const total = region.byteLength;
+  const { shardBytes, shards } = region;
 
   // A retried shard rewrites its bytes from its start; it adds to `loaded`
   // only past the most it had written before.
-  const highWater = new Float64Array(manifest.shards.length);
+  const highWater = new Float64Array(shards.length);
   let loaded = 0;
   /** @param {'initiate' | 'progress' | 'done'} status @param {string} file */
   const report = (status, file) =>
@@ -120,8 +136,8 @@ export async function loadWeights(core, manifest, source, policy, options = {}) 
    * @param {AsyncIterable<Uint8Array>} chunks
    */
   async function fill(index, chunks) {
-    const shard = manifest.shards[index];
-    const start = region.ptr + index * shardBytes;
+    const shard = shards[index];
+    const start = target.start + index * shardBytes;
     let written = 0;
     for await (const chunk of chunks) {
       signal.throwIfAborted();
@@ -130,7 +146,7 @@ export async function loadWeights(core, manifest, source, policy, options = {}) 
       }
       // Re-read the view every chunk: nothing here grows memory, but a
       // concurrent call on the same core could.
-      core.u8().set(chunk, start + written);
+      target.bytes().set(chunk, start + written);
       written += chunk.byteLength;
       if (written > highWater[index]) {
         loaded += written - highWater[index];
@@ -141,7 +157,7 @@ export async function loadWeights(core, manifest, source, policy, options = {}) 
     if (written !== shard.byteLength) {
       throw new Error(`${shard.path}: truncated, ${written} of ${shard.byteLength} bytes`);
     }
-    const digest = await sha256Hex(core.u8().subarray(start, start + written));
+    const digest = await sha256Hex(target.bytes().subarray(start, start + written));
     if (digest !== shard.sha256) {
       throw new Error(`${shard.path}: sha256 mismatch (expected ${shard.sha256}, got ${digest})`);
     }
@@ -149,7 +165,7 @@ export async function loadWeights(core, manifest, source, policy, options = {}) 
 
   /** @param {number} index @returns {Promise<boolean>} whether the cache had the shard, intact */
   async function fillFromCache(index) {
-    const { path, sha256 } = manifest.shards[index];
+    const { path, sha256 } = shards[index];
     const url = /** @type {(name: string) => string} */ (source.urlOf)(path);
     const cached = await cache?.match(url, sha256).catch(() => undefined); // unreadable storage: a miss
     if (!cached) return false;
@@ -165,20 +181,20 @@ export async function loadWeights(core, manifest, source, policy, options = {}) 
 
   /** @param {number} index */
   async function fillFromSource(index) {
-    const { path } = manifest.shards[index];
+    const { path } = shards[index];
     await retrying(() => fill(index, source.readChunks(path, signal)), policy, signal);
   }
 
   /** @param {number} index */
   async function loadShard(index) {
-    const { path, sha256, byteLength } = manifest.shards[index];
+    const { path, sha256, byteLength } = shards[index];
     signal.throwIfAborted();
     report('initiate', path);
     if (!(cache && (await fillFromCache(index)))) {
       await fillFromSource(index);
       if (cache && source.urlOf) {
-        const start = region.ptr + index * shardBytes;
-        const bytes = () => core.u8().subarray(start, start + byteLength);
+        const start = target.start + index * shardBytes;
+        const bytes = () => target.bytes().subarray(start, start + byteLength);
         // A full or unavailable cache costs the next visit a download, not this load.
         await cache.put(source.urlOf(path), sha256, bytes, signal).catch(() => signal.throwIfAborted());
       }
@@ -188,16 +204,49 @@ export async function loadWeights(core, manifest, source, policy, options = {}) 
 
   let next = 0;
   async function worker() {
-    while (next < manifest.shards.length) await loadShard(next++);
+    while (next < shards.length) await loadShard(next++);
   }
-  const workers = Array.from({ length: Math.min(policy.concurrency, manifest.shards.length) }, worker);
+  const workers = Array.from({ length: Math.min(policy.concurrency, shards.length) }, worker);
   try {
     await Promise.all(workers);
-    return region;
   } catch (error) {
     stop.abort(error);
     await Promise.allSettled(workers);
-    region.free();
     throw options.signal?.aborted ? options.signal.reason : error;
   }
+}
+
+/**
+ * @param {import('../core/wasm-core.js').Core} core
+ * @param {import('../format/model-format.js').Manifest} manifest
+ * @param {import('./model-sources.js').ModelSource} source
+ * @param {LoadPolicy} policy from loadPolicy(options)
+ * @param {LoadWeightsOptions} [options] for onProgress, signal and cache
+ * @returns {Promise<WeightRegion>}
+ */
+export async function loadWeights(core, manifest, source, policy, options = {}) {
+  options.signal?.throwIfAborted();
+  const region = new WeightRegion(core, manifest.weights.byteLength);
+  try {
+    await fillRegion({ bytes: () => core.u8(), start: region.ptr }, { ...manifest.weights, shards: manifest.shards }, source, policy, options);
+    return region;
+  } catch (error) {
+    region.free();
+    throw error;
+  }
+}
+
+/**
+ * A region's bytes in JavaScript memory (a model's softmax, its vocabulary),
+ * read as the weights are: concurrently, retried, hash-checked, cached.
+ * @param {ShardedRegion} region
+ * @param {import('./model-sources.js').ModelSource} source
+ * @param {LoadPolicy} policy
+ * @param {LoadWeightsOptions} [options] signal and cache
+ * @returns {Promise<Uint8Array>}
+ */
+export async function readRegion(region, source, policy, options = {}) {
+  const bytes = new Uint8Array(region.byteLength);
+  await fillRegion({ bytes: () => bytes, start: 0 }, region, source, policy, options);
+  return bytes;
 }

@@ -19,9 +19,13 @@ import { formatPerplexity, perplexity } from '../train/perplexity.js';
 
 const USAGE = `Usage:
   elmo-wasm convert <options.json> <weights.hdf5> <model-dir> [--shard-mb N] [--dtype float32|float16|int8]
+                    [--softmax <softmax.hdf5> --vocab <vocab.txt>]
       Convert a released AllenNLP/bilm-tf ELMo model into a model directory.
       --dtype stores the matrices as float16 (half the bytes) or as int8 with
       a scale per output column (a quarter); the default is float32.
+      --softmax and --vocab (a model \`train\` wrote has both) put the softmax
+      and its vocabulary in the directory too, for fineTune() in JavaScript;
+      embedding never reads them.
   elmo-wasm embed <input.txt | -> <output.hdf5 | .npy | .jsonl | -> --model <model-dir>
                   [--all | --top | --average] [--pooling mean|max] [--normalize]
                   [--format hdf5|npy|jsonl] [--use-sentence-keys]
@@ -122,7 +126,8 @@ function positiveInteger(text, flag) {
 
 /** @param {string[]} args */
 async function convertCommand(args) {
-  const { values, positionals } = parse(args, { 'shard-mb': { type: 'string' }, dtype: { type: 'string' } }, 3);
+  const { values, positionals } = parse(args, { 'shard-mb': { type: 'string' }, dtype: { type: 'string' }, softmax: { type: 'string' }, vocab: { type: 'string' } }, 3);
+  if ((values.softmax === undefined) !== (values.vocab === undefined)) throw new UsageError('--softmax and --vocab go together: a model for fine-tuning carries both');
   const dtype = /** @type {import('../format/model-format.js').GemmDtype} */ (values.dtype ?? 'float32');
   if (!GEMM_DTYPES.includes(dtype)) throw new UsageError(`--dtype must be one of ${GEMM_DTYPES.join(', ')}, got ${dtype}`);
   const [optionsPath, weightsPath, outDir] = positionals;
@@ -131,11 +136,14 @@ async function convertCommand(args) {
   const manifest = await convertModel(optionsPath, weightsPath, outDir, {
     shardBytes: shardMb * 1024 * 1024,
     dtype,
+    softmaxPath: values.softmax,
+    vocabPath: values.vocab,
     onProgress: ({ done, total }) => bar.update(done, total, 'tensors'),
   });
   bar.end();
   const mb = (manifest.weights.byteLength / 1e6).toFixed(1);
-  console.log(`wrote ${outDir}: ${manifest.weights.tensors.length} tensors, ${mb} MB in ${manifest.shards.length} shards`);
+  const softmax = manifest.vocab ? `; softmax and vocabulary of ${manifest.vocab.words} words` : '';
+  console.log(`wrote ${outDir}: ${manifest.weights.tensors.length} tensors, ${mb} MB in ${manifest.shards.length} shards${softmax}`);
 }
 
 /** @param {string[]} args */

@@ -70,6 +70,8 @@ export class Trainer {
   #index = new Map();
   /** @type {Required<Omit<TrainerParams, 'seed'>> & { seed: bigint }} */
   params;
+  /** Words of the softmax's vocabulary. */
+  vocabSize = 0;
 
   /**
    * @param {Core} core
@@ -198,6 +200,16 @@ export class Trainer {
   #live() {
     if (!this.#handle) throw new Error('this Trainer has been disposed');
     return this.#core;
+  }
+
+  /**
+   * Size of the trainer's wasm memory in bytes: its instance is its own, and
+   * elmo_trainer_init allocates every buffer a step uses, so after create()
+   * this is what training takes (wasm memory never shrinks).
+   * @returns {number}
+   */
+  get wasmMemoryBytes() {
+    return this.#live().memory.buffer.byteLength;
   }
 
   /** @returns {readonly TrainerTensor[]} every tensor, in the trainer's order */

@@ -6,6 +6,7 @@
  */
 import { absoluteUrl } from '../load/model-sources.js';
 import { errorFromWire } from './worker-protocol.js';
+import { fineTuneSettings } from '../train/fine-tune.js';
 
 /**
  * @typedef {import('../api/elmo.js').LoadOptions & {
@@ -17,7 +18,7 @@ import { errorFromWire } from './worker-protocol.js';
  * @typedef {object} PendingCall
  * @property {(value: any) => void} resolve
  * @property {(error: unknown) => void} reject
- * @property {import('../load/weight-loader.js').ProgressCallback} [onProgress]
+ * @property {(event: any) => void} [onProgress]
  */
 
 const DEFAULT_WORKER_URL = new URL('../../web/elmo-worker.js', import.meta.url);
@@ -108,12 +109,14 @@ export class ElmoWorker {
    * @param {Worker} worker
    * @param {string} type
    * @param {unknown} [input]
-   * @param {import('../load/weight-loader.js').ProgressCallback} [onProgress]
+   * @param {(event: any) => void} [onProgress]
+   * @param {AbortSignal} [signal] its abort is sent to the worker, which rejects the call with an
+   *   AbortError once it has stopped; the call then rejects with the signal's reason
    * @returns {Promise<any>}
    */
-  #request(worker, type, input, onProgress) {
+  #request(worker, type, input, onProgress, signal) {
     const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
+    const sent = new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject, onProgress });
       try {
         worker.postMessage({ id, type, in: input });
@@ -122,6 +125,19 @@ export class ElmoWorker {
         reject(error);
       }
     });
+    if (!signal) return sent;
+    const onAbort = () => worker.postMessage({ id: 0, type: 'abort', in: { id } });
+    signal.addEventListener('abort', onAbort, { once: true });
+    return sent.then(
+      (out) => {
+        signal.removeEventListener('abort', onAbort);
+        return out;
+      },
+      (error) => {
+        signal.removeEventListener('abort', onAbort);
+        throw signal.aborted && /** @type {Error} */ (error)?.name === 'AbortError' ? signal.reason : error;
+      },
+    );
   }
 
   /**
@@ -188,14 +204,17 @@ export class ElmoWorker {
    * Sends a request once a worker with the model is there, starting one if the last died.
    * @param {string} type
    * @param {unknown} [input]
+   * @param {(event: any) => void} [onProgress]
+   * @param {AbortSignal} [signal]
    */
-  async #call(type, input) {
+  async #call(type, input, onProgress, signal) {
     this.#live();
     if (!this.#worker) this.#start();
     await this.#loading;
     this.#live();
     if (!this.#worker) throw new Error('ElmoWorker: the worker stopped; the next call starts a new worker');
-    return this.#request(this.#worker, type, input);
+    signal?.throwIfAborted();
+    return this.#request(this.#worker, type, input, onProgress, signal);
   }
 
   /**
@@ -216,6 +235,35 @@ export class ElmoWorker {
   resetState() {
     this.#live();
     return this.#worker ? this.#call('resetState') : Promise.resolve();
+  }
+
+  /**
+   * Fine-tunes the worker's model (see `Elmo.fineTune`); `onProgress` gets
+   * each step's progress from the worker, and aborting `signal` stops the
+   * worker's run between two steps, its weights as before the call. A new
+   * worker (after the last died) loads the model's original weights.
+   * @param {string[][] | string[] | string} sentences
+   * @param {import('../api/elmo.js').FineTuneOptions} [options]
+   * @returns {Promise<import('../api/elmo.js').FineTuneResult>}
+   */
+  async fineTune(sentences, options = {}) {
+    this.#live();
+    // Checked here too, so that what cannot be sent (a function, a signal) is refused as Elmo refuses it.
+    const { onProgress, signal } = fineTuneSettings(options);
+    const sent = { ...options, progress: !!onProgress };
+    delete sent.onProgress;
+    delete sent.signal;
+    signal?.throwIfAborted();
+    return this.#call('fineTune', { sentences, options: sent }, onProgress, signal);
+  }
+
+  /**
+   * The worker's current weights as bilm-tf's HDF5 weight dump (see
+   * `Elmo.exportWeights`), transferred from the worker.
+   * @returns {Promise<Uint8Array>}
+   */
+  async exportWeights() {
+    return this.#call('exportWeights');
   }
 
   /** Ends the worker and so frees all its memory. Safe to call twice; later calls throw. */

@@ -1,7 +1,7 @@
 /**
  * The worker side of `ElmoWorker`: one `Elmo` in a dedicated worker, serving
- * the page's requests one at a time, in the order they came. Embedding
- * results are transferred, not copied. See worker-protocol.js for the messages.
+ * the page's requests one at a time, in the order they came (an abort acts
+ * at once). Embedding results and exported weights are transferred, not copied. See worker-protocol.js for the messages.
  */
 import { Elmo } from '../api/elmo.js';
 import { errorToWire } from './worker-protocol.js';
@@ -60,6 +60,17 @@ export function serveElmo(scope) {
       live().resetState();
       return [undefined, []];
     },
+    async fineTune({ sentences, options }, id) {
+      const { progress, ...rest } = options;
+      const onProgress = progress ? (/** @type {unknown} */ event) => scope.postMessage({ id, type: 'progress', out: event }) : undefined;
+      const signal = aborts.get(id)?.signal;
+      return [await live().fineTune(sentences, { ...rest, onProgress, signal }), []];
+    },
+    async exportWeights() {
+      const bytes = await live().exportWeights();
+      const own = bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+      return [own, [own.buffer]];
+    },
     async dispose() {
       elmo?.dispose();
       elmo = null;
@@ -79,9 +90,15 @@ export function serveElmo(scope) {
     }
   }
 
+  /** @type {Map<number, AbortController>} the fineTune requests that may still be aborted */
+  const aborts = new Map();
   let queue = Promise.resolve();
   scope.addEventListener('message', (event) => {
-    queue = queue.then(() => serve(event.data ?? {}));
+    const request = event.data ?? {};
+    // An abort acts now: the request it is about runs (or waits) in the queue.
+    if (request.type === 'abort') return void aborts.get(request.in?.id)?.abort();
+    if (request.type === 'fineTune') aborts.set(request.id, new AbortController());
+    queue = queue.then(() => serve(request)).finally(() => aborts.delete(request.id));
   });
   holdLifeLock(scope);
 }

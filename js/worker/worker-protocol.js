@@ -2,14 +2,17 @@
  * What `ElmoWorker` (on the page) and `serveElmo` (in the worker) say to each
  * other. Requests are `{ id, type, in }`, answered in order by
  * `{ id, type, out }` or `{ id, type, err }`; a load also sends
- * `{ id, type: 'progress', out: ProgressEvent }`, and the worker announces
- * `{ id: 0, type: 'alive' }` once it holds the lock that its death releases.
+ * `{ id, type: 'progress', out: ProgressEvent }` (a fineTune: one
+ * `FineTuneProgress` a step), and the worker announces `{ id: 0, type:
+ * 'alive' }` once it holds the lock that its death releases. The page's
+ * `{ id: 0, type: 'abort', in: { id } }` aborts request `id` (a fineTune)
+ * at once, not in turn.
  * Errors cross as `{ name, message, status? }` and come out as the same kind
  * of error.
  */
 import { ElmoError } from '../core/wasm-core.js';
 
-/** @typedef {'load' | 'embed' | 'resetState' | 'dispose'} RequestType */
+/** @typedef {'load' | 'embed' | 'resetState' | 'fineTune' | 'exportWeights' | 'dispose' | 'abort'} RequestType */
 
 /**
  * @typedef {object} WireError

@@ -3,7 +3,7 @@
  * char CNN windows, highway, projection, and each LSTM's input, recurrent and
  * projection matmuls; 2 FLOPs per multiply-add. Elementwise work is left out.
  */
-import { modelDims } from '../../js/node/convert/tensor-plan.js';
+import { modelDims } from '../../js/format/tensor-plan.js';
 
 /**
  * @typedef {object} FlopCount

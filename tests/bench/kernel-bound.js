@@ -7,7 +7,7 @@
  * bound"), so a GEMV-shaped step is held to what the GEMV kernel does, not
  * to the square GEMM peak.
  */
-import { modelDims } from '../../js/node/convert/tensor-plan.js';
+import { modelDims } from '../../js/format/tensor-plan.js';
 import { WORD_LENGTHS } from './inputs.js';
 
 /** @typedef {{ m: number, n: number, k: number, count: number }} GemmCall */

@@ -13,7 +13,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { unpackTensor } from '../../js/node/convert/weight-packing.js';
+import { unpackTensor } from '../../js/format/weight-packing.js';
 import { attr, DataType, encodeModel, graph, node, tensor, valueInfo } from './onnx-proto.js';
 
 /**

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { convertModel } from '../../js/node/convert/convert.js';
 import { ensureParentGroups, openHdf5 } from '../../js/node/io/hdf5.js';
-import { expectedTensors } from '../../js/node/convert/tensor-plan.js';
+import { expectedTensors } from '../../js/format/tensor-plan.js';
 import { releasedOptions } from './models.js';
 
 export const modelsRoot = fileURLToPath(new URL('../../out/bench-models/', import.meta.url));

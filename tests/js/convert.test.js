@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { convertModel, expectedTensors } from '../../js/node/convert/convert.js';
 import { ensureParentGroups, getDataset, openHdf5 } from '../../js/node/io/hdf5.js';
 import { parseManifest } from '../../js/format/model-format.js';
-import { unpackTensor } from '../../js/node/convert/weight-packing.js';
+import { unpackTensor } from '../../js/format/weight-packing.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../shared/fixtures/bilm-tf-tiny/', import.meta.url));
 const OPTIONS = join(FIXTURE, 'options.json');

@@ -2,13 +2,18 @@
  * The reference fixture in ../shared (never copied into the repo) and a
  * converted copy of it for the tests of one process.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { convertModel } from '../../js/node/convert/convert.js';
+import { parseManifest } from '../../js/format/model-format.js';
 import { openHdf5 } from '../../js/node/io/hdf5.js';
+import { writeSoftmax } from '../../js/node/train/bilm-hdf5.js';
+import { Corpus } from '../../js/train/corpus.js';
+import { Prng } from '../../js/train/prng.js';
+import { buildVocabulary, formatVocabulary } from '../../js/train/vocab.js';
 
 export const fixtureDir = fileURLToPath(new URL('../../../shared/fixtures/bilm-tf-tiny/', import.meta.url));
 export const optionsPath = join(fixtureDir, 'options.json');
@@ -104,4 +109,39 @@ export function fixtureForTests(options = {}) {
   });
   after(() => converted?.cleanup());
   return state;
+}
+
+/**
+ * A model folder's manifest and weight region, as its shard files hold them.
+ * @param {string} modelDir
+ * @returns {Promise<{ manifest: import('../../js/format/model-format.js').Manifest, region: Uint8Array }>}
+ */
+export async function modelRegion(modelDir) {
+  const manifest = parseManifest(await readFile(join(modelDir, 'manifest.json'), 'utf8'));
+  const parts = await Promise.all(manifest.shards.map((s) => readFile(join(modelDir, s.path))));
+  return { manifest, region: new Uint8Array(Buffer.concat(parts)) };
+}
+
+/**
+ * The fixture converted with a softmax and a vocabulary, so that it can be
+ * fine-tuned: the vocabulary is every word of the fixture's sentences (by
+ * count), the softmax small seeded random numbers (the fixture has none).
+ * @param {object} [options] passed to convertModel
+ * @returns {Promise<{ dir: string, modelDir: string, softmaxPath: string, vocabPath: string, vocab: import('../../js/train/vocab.js').Vocabulary, cleanup: () => Promise<void> }>}
+ */
+export async function convertFixtureForFineTune(options = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'elmo-wasm-finetune-'));
+  const corpus = new Corpus();
+  for (const sentence of (await fixtureSentences()).flat()) corpus.addSentence(sentence.split(' '));
+  const vocab = buildVocabulary(corpus);
+  const P = JSON.parse(await readFile(optionsPath, 'utf8')).lstm.projection_dim;
+  const prng = new Prng(5);
+  const W = Float32Array.from({ length: vocab.size * P }, () => (prng.nextUint32() / 2 ** 32 - 0.5) * 0.2);
+  const softmaxPath = join(dir, 'softmax.hdf5');
+  const vocabPath = join(dir, 'vocab.txt');
+  await writeSoftmax(softmaxPath, { W: { shape: [vocab.size, P], data: W }, b: { shape: [vocab.size], data: new Float32Array(vocab.size) } });
+  await writeFile(vocabPath, formatVocabulary(vocab));
+  const modelDir = join(dir, 'model');
+  await convertModel(optionsPath, weightsPath, modelDir, { softmaxPath, vocabPath, ...options });
+  return { dir, modelDir, softmaxPath, vocabPath, vocab, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Elmo } from '../../js/index.js';
-import { expectedTensors, placeTensors } from '../../js/node/convert/tensor-plan.js';
+import { expectedTensors, placeTensors } from '../../js/format/tensor-plan.js';
 import { ShardWriter } from '../../js/node/convert/shard-writer.js';
 import { releasedOptions, BENCH_SHAPES } from '../bench/models.js';
 

@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { Core, HeapAllocations, Status } from '../../js/core/wasm-core.js';
 import { alignedBytes, GEMM_DTYPES, tensorByteLength } from '../../js/format/model-format.js';
-import { expectedTensors, placeTensors } from '../../js/node/convert/tensor-plan.js';
+import { expectedTensors, placeTensors } from '../../js/format/tensor-plan.js';
 import { optionsPath } from './fixture.js';
 
 const base = JSON.parse(await readFile(optionsPath, 'utf8'));

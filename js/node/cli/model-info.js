@@ -21,6 +21,7 @@ import { parseManifest } from '../../format/model-format.js';
  * @property {number} shards
  * @property {number} shardBytes
  * @property {Record<string, string> | undefined} source
+ * @property {number | undefined} vocabWords the softmax's vocabulary, for fine-tuning (none: the model cannot be fine-tuned)
  */
 
 /**
@@ -52,6 +53,7 @@ export async function describeModel(modelDir) {
     shards: manifest.shards.length,
     shardBytes: manifest.weights.shardBytes,
     source: manifest.source,
+    vocabWords: manifest.vocab?.words,
   };
 }
 
@@ -70,6 +72,7 @@ export function formatModelDescription(d) {
     ['weight bytes', `${d.weightBytes} (${(d.weightBytes / 1e6).toFixed(1)} MB), ${d.tensors} tensors`],
     ['shards', `${d.shards} of at most ${d.shardBytes} bytes`],
   ];
+  rows.push(['fine-tuning', d.vocabWords ? `softmax and vocabulary of ${d.vocabWords} words` : 'no (no softmax; convert with --softmax and --vocab)']);
   if (d.source) rows.push(['converted from', `${d.source.options} + ${d.source.weights} by ${d.source.converter}`]);
   return rows.map(([label, value]) => `${label.padEnd(15)}${value}`).join('\n');
 }

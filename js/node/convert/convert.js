@@ -1,22 +1,27 @@
 /**
  * Converts a released bilm-tf/AllenNLP ELMo model (options.json + weight
  * HDF5) into an elmo-wasm model directory (models/FORMAT.md). Every layout
- * change from the HDF5 file happens here, once; see tensor-plan.js and weight-packing.js.
+ * change from the HDF5 file happens here, once; see js/format/
+ * (tensor-plan.js, bilm-layout.js, weight-packing.js).
  */
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { describeDtype, getDataset, openHdf5 } from '../io/hdf5.js';
 import { installDir, makeScratchDir, outDirState } from './model-dir-install.js';
 import { prettyJson } from '../io/pretty-json.js';
-import { GEMM_DTYPES } from '../../format/model-format.js';
-import { elementCount, expectedTensors, modelDims, placeTensors } from './tensor-plan.js';
-import { packPanels, packPanelsFloat16, quantizePanelsInt8 } from './weight-packing.js';
+import { GEMM_DTYPES, softmaxLayout } from '../../format/model-format.js';
+import { formatVocabulary, parseVocabulary } from '../../train/vocab.js';
+import { readSoftmax } from '../train/bilm-hdf5.js';
+import { readNamedText } from '../io/read-named.js';
+import { elementCount, expectedTensors, modelDims, placeTensors } from '../../format/tensor-plan.js';
+import { tensorBytes } from '../../format/bilm-layout.js';
 import { ShardWriter } from './shard-writer.js';
 
-export { expectedTensors } from './tensor-plan.js';
+export { expectedTensors } from '../../format/tensor-plan.js';
 
-/** @typedef {import('./tensor-plan.js').TensorSpec} TensorSpec */
-/** @typedef {import('./tensor-plan.js').PlacedTensor} PlacedTensor */
+/** @typedef {import('../../format/tensor-plan.js').TensorSpec} TensorSpec */
+/** @typedef {import('../../format/tensor-plan.js').PlacedTensor} PlacedTensor */
 /** @typedef {import('../io/hdf5.js').Hdf5File} Hdf5File */
 
 /**
@@ -35,6 +40,9 @@ export { expectedTensors } from './tensor-plan.js';
  * @property {import('../../format/model-format.js').GemmDtype} [dtype] of the GEMM weights: float16 stores each
  *   rounded to the nearest half, half the bytes (a value past ±65504 is refused); int8 with one scale
  *   per output column, a quarter of the bytes (default float32)
+ * @property {string} [softmaxPath] with vocabPath: the model's softmax (softmax.hdf5: W [V, P], b [V]),
+ *   which the model directory then carries for fine-tuning
+ * @property {string} [vocabPath] the softmax's vocabulary (bilm-tf's vocab.txt, V lines)
  */
 
 /**
@@ -46,8 +54,13 @@ export { expectedTensors } from './tensor-plan.js';
  * @property {Record<string, any>} options options.json, unchanged
  * @property {{ byteLength: number, shardBytes: number, tensors: Array<{ name: string, shape: number[], dtype: import('../../format/model-format.js').GemmDtype, layout?: 'panels8', offset: number }> }} weights
  * @property {import('./shard-writer.js').WrittenShard[]} shards
- * @property {{ options: string, weights: string, converter: string }} source
+ * @property {import('../../format/model-format.js').SoftmaxSection} [softmax]
+ * @property {import('../../format/model-format.js').VocabEntry} [vocab]
+ * @property {{ options: string, weights: string, softmax?: string, vocab?: string, converter: string }} source
  */
+
+/** The vocabulary's file in a model directory (its shards' names come from shard-writer.js). */
+const VOCAB_FILE = 'vocab.txt';
 
 /** Datasets of these groups carry the model; one the options leave unused means the two disagree. */
 const MODEL_DATASET = /^(char_embed|CNN|CNN_high_\d+|CNN_proj|RNN_\d+)(\/|$)/;
@@ -136,23 +149,56 @@ function readTensor(file, spec, label) {
   if (!(values instanceof Float32Array) || values.length !== expectedCount) {
     throw new Error(`${where}: read ${values instanceof Float32Array ? values.length : typeof values} values, expected ${expectedCount} float32`);
   }
-  if (spec.layout === 'panels8') {
-    if (spec.dtype === 'int8') return quantizePanelsInt8(values, spec.shape[0], spec.shape[1]);
-    if (spec.dtype === 'float16') {
-      try {
-        return packPanelsFloat16(values, spec.shape[0], spec.shape[1]);
-      } catch (e) {
-        throw new Error(`${where} (tensor "${spec.name}"): ${/** @type {Error} */ (e).message}; convert with --dtype float32 or int8`);
-      }
-    }
-    return new Uint8Array(packPanels(values, spec.shape[0], spec.shape[1]).buffer);
+  try {
+    return tensorBytes(spec, values, alreadyPadded);
+  } catch (e) {
+    if (spec.dtype !== 'float16') throw e;
+    throw new Error(`${where} (tensor "${spec.name}"): ${/** @type {Error} */ (e).message}; convert with --dtype float32 or int8`);
   }
-  if (spec.transform !== 'prepend-zero-row' || alreadyPadded) {
-    return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+}
+
+/**
+ * The softmax and vocabulary a model for fine-tuning carries, read and
+ * checked against each other and the options.
+ * @param {string | undefined} softmaxPath
+ * @param {string | undefined} vocabPath
+ * @param {number} P projection_dim
+ * @returns {Promise<{ softmax: import('../../train/bilm-files.js').Softmax, vocab: import('../../train/vocab.js').Vocabulary } | null>}
+ */
+async function readFineTuneFiles(softmaxPath, vocabPath, P) {
+  if (softmaxPath === undefined && vocabPath === undefined) return null;
+  if (softmaxPath === undefined || vocabPath === undefined) {
+    throw new Error(`a model for fine-tuning needs both its softmax (--softmax) and its vocabulary (--vocab); only the ${softmaxPath === undefined ? 'vocabulary' : 'softmax'} was given`);
   }
-  const padded = new Float32Array(rowLength + values.length);
-  padded.set(values, rowLength);
-  return new Uint8Array(padded.buffer);
+  const vocab = parseVocabulary(await readNamedText(vocabPath, 'the softmax vocabulary'), basename(vocabPath));
+  const softmax = await readSoftmax(softmaxPath);
+  const [V, width] = softmax.W.shape;
+  const label = basename(softmaxPath);
+  if (width !== P) throw new Error(`${label}: W is [${V}, ${width}], but options.lstm.projection_dim is ${P}`);
+  if (V !== vocab.size) throw new Error(`${label}: W has ${V} rows, but ${basename(vocabPath)} has ${vocab.size} words`);
+  return { softmax, vocab };
+}
+
+/**
+ * Writes the softmax's shards (softmax-*.bin) and vocab.txt into `dir`.
+ * @param {string} dir
+ * @param {{ softmax: import('../../train/bilm-files.js').Softmax, vocab: import('../../train/vocab.js').Vocabulary }} files
+ * @param {number} shardBytes
+ * @returns {Promise<{ softmax: import('../../format/model-format.js').SoftmaxSection, vocab: import('../../format/model-format.js').VocabEntry }>}
+ */
+async function writeFineTuneFiles(dir, { softmax, vocab }, shardBytes) {
+  const { W, b } = softmax;
+  const layout = softmaxLayout(W.shape[0], W.shape[1]);
+  const writer = new ShardWriter(dir, layout.byteLength, shardBytes, 'softmax');
+  await writer.write(new Uint8Array(W.data.buffer, W.data.byteOffset, W.data.byteLength));
+  await writer.padTo(layout.tensors[1].offset);
+  await writer.write(new Uint8Array(b.data.buffer, b.data.byteOffset, b.data.byteLength));
+  const text = new TextEncoder().encode(formatVocabulary(vocab));
+  await writeFile(join(dir, VOCAB_FILE), text);
+  return {
+    softmax: { byteLength: layout.byteLength, shardBytes, tensors: layout.tensors, shards: writer.finish() },
+    vocab: { path: VOCAB_FILE, byteLength: text.length, sha256: createHash('sha256').update(text).digest('hex'), words: vocab.size },
+  };
 }
 
 /**
@@ -167,7 +213,8 @@ function readTensor(file, spec, label) {
  * @param {ConvertOptions} [opts]
  * @returns {Promise<ConvertedManifest>} the manifest written
  */
-export async function convertModel(optionsPath, weightsPath, outDir, { shardBytes = 4 * 1024 * 1024, onProgress, name, dtype = 'float32' } = {}) {
+export async function convertModel(optionsPath, weightsPath, outDir, opts = {}) {
+  const { shardBytes = 4 * 1024 * 1024, onProgress, name, dtype = 'float32', softmaxPath, vocabPath } = opts;
   if (!Number.isSafeInteger(shardBytes) || shardBytes <= 0) {
     throw new Error(`shardBytes must be a positive integer, got ${JSON.stringify(shardBytes)}`);
   }
@@ -181,6 +228,7 @@ export async function convertModel(optionsPath, weightsPath, outDir, { shardByte
   } catch (e) {
     throw new Error(`${optionsLabel}: ${/** @type {Error} */ (e).message}`);
   }
+  const fineTune = await readFineTuneFiles(softmaxPath, vocabPath, dims.projectionDim);
   await outDirState(outDir);
   const converter = await converterVersion();
 
@@ -199,6 +247,8 @@ export async function convertModel(optionsPath, weightsPath, outDir, { shardByte
       await writer.write(bytes);
       onProgress?.({ stage: 'tensor', name: tensor.name, done: i + 1, total: tensors.length });
     }
+    const shards = writer.finish();
+    const extra = fineTune && (await writeFineTuneFiles(scratch.dir, fineTune, shardBytes));
     /** @type {ConvertedManifest} */
     const manifest = {
       format: 'elmo-wasm-model',
@@ -210,8 +260,14 @@ export async function convertModel(optionsPath, weightsPath, outDir, { shardByte
         shardBytes,
         tensors: tensors.map((t) => ({ name: t.name, shape: t.shape, dtype: t.dtype ?? 'float32', ...(t.layout && { layout: t.layout }), offset: t.offset })),
       },
-      shards: writer.finish(),
-      source: { options: optionsLabel, weights: weightsLabel, converter },
+      shards,
+      ...extra,
+      source: {
+        options: optionsLabel,
+        weights: weightsLabel,
+        ...(softmaxPath && vocabPath && { softmax: basename(softmaxPath), vocab: basename(vocabPath) }),
+        converter,
+      },
     };
     // Last: a directory with a manifest is a complete one.
     await writeFile(join(scratch.dir, 'manifest.json'), prettyJson(manifest));

@@ -19,7 +19,7 @@ async function makeUniqueDir(parent, prefix) {
   return dir;
 }
 
-const MODEL_FILE = /^(manifest\.json|weights-\d{5}-of-\d{5}\.bin)$/;
+const MODEL_FILE = /^(manifest\.json|vocab\.txt|(weights|softmax)-\d{5}-of-\d{5}\.bin)$/;
 
 /**
  * @param {string} dir
@@ -51,7 +51,7 @@ export async function outDirState(outDir) {
   }
   if (entries.length === 0) return 'empty';
   if (await isModelDir(outDir, entries)) return 'model';
-  throw new Error(`${outDir} is not empty and is not an elmo-wasm model directory (only manifest.json and weights-*.bin); refusing to overwrite it`);
+  throw new Error(`${outDir} is not empty and is not an elmo-wasm model directory (only manifest.json, weights-*.bin, softmax-*.bin and vocab.txt); refusing to overwrite it`);
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Writes the weight region, front to back, as fixed-size shard files, holding
+ * Writes a region (the weights, or a softmax), front to back, as fixed-size shard files, holding
  * at most one shard in memory and hashing each shard as it is written.
  */
 import { createHash } from 'node:crypto';
@@ -17,10 +17,11 @@ import { join } from 'node:path';
  * `weights-00001-of-00014.bin`: zero-padded so the names sort in region order.
  * @param {number} index 0-based
  * @param {number} count
+ * @param {string} [prefix] the region's name
  */
-export function shardFileName(index, count) {
+export function shardFileName(index, count, prefix = 'weights') {
   const five = (/** @type {number} */ n) => String(n).padStart(5, '0');
-  return `weights-${five(index + 1)}-of-${five(count)}.bin`;
+  return `${prefix}-${five(index + 1)}-of-${five(count)}.bin`;
 }
 
 export class ShardWriter {
@@ -28,9 +29,11 @@ export class ShardWriter {
    * @param {string} dir where the shard files go
    * @param {number} totalBytes the region's byteLength
    * @param {number} shardBytes
+   * @param {string} [prefix] of the shard file names: 'weights' or 'softmax'
    */
-  constructor(dir, totalBytes, shardBytes) {
+  constructor(dir, totalBytes, shardBytes, prefix = 'weights') {
     this.dir = dir;
+    this.prefix = prefix;
     this.totalBytes = totalBytes;
     this.shardBytes = shardBytes;
     this.count = Math.ceil(totalBytes / shardBytes);
@@ -58,7 +61,7 @@ export class ShardWriter {
   /** @param {Uint8Array} bytes */
   async write(bytes) {
     if (this.position + bytes.length > this.totalBytes) {
-      throw new Error(`internal: writing past the end of the ${this.totalBytes}-byte weight region`);
+      throw new Error(`internal: writing past the end of the ${this.totalBytes}-byte ${this.prefix} region`);
     }
     let at = 0;
     while (at < bytes.length) {
@@ -74,7 +77,7 @@ export class ShardWriter {
    */
   finish() {
     if (this.position !== this.totalBytes || this.shards.length !== this.count) {
-      throw new Error(`internal: weight region ends at ${this.position}, expected ${this.totalBytes}`);
+      throw new Error(`internal: ${this.prefix} region ends at ${this.position}, expected ${this.totalBytes}`);
     }
     return this.shards;
   }
@@ -86,7 +89,7 @@ export class ShardWriter {
     const shardEnd = Math.min((this.shards.length + 1) * this.shardBytes, this.totalBytes);
     if (this.position < shardEnd) return;
     const bytes = this.buffer.subarray(0, this.fill);
-    const path = shardFileName(this.shards.length, this.count);
+    const path = shardFileName(this.shards.length, this.count, this.prefix);
     await writeFile(join(this.dir, path), bytes);
     this.shards.push({ path, byteLength: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
     this.fill = 0;

@@ -6,6 +6,8 @@
 import { open, stat } from 'node:fs/promises';
 import h5wasm from 'h5wasm/node';
 
+export { ensureParentGroups } from '../../train/bilm-files.js';
+
 /** @typedef {import('h5wasm').File} Hdf5File */
 /** @typedef {import('h5wasm').Dataset} Hdf5Dataset */
 
@@ -102,20 +104,6 @@ export function getDataset(file, name) {
     return null;
   }
   return entity instanceof h5wasm.Dataset ? entity : null;
-}
-
-/**
- * Creates every missing group on the way to `path` ("a/b/c" → a, a/b), as
- * h5wasm's create_dataset does not.
- * @param {Hdf5File} file
- * @param {string} path
- */
-export function ensureParentGroups(file, path) {
-  const parts = path.split('/').slice(0, -1);
-  for (let i = 1; i <= parts.length; i++) {
-    const group = parts.slice(0, i).join('/');
-    if (file.get(group) === null) file.create_group(group);
-  }
 }
 
 /**

@@ -8,16 +8,12 @@ import { join } from 'node:path';
 import { formatReleasedOptions } from '../../train/options-json.js';
 import { Trainer } from '../../train/trainer.js';
 import { formatVocabulary, parseVocabulary } from '../../train/vocab.js';
+import { readModelTensors, writeModelTensors } from '../../train/model-tensors.js';
 import { writeFileAtomically } from '../io/atomic-file.js';
 import { readNamedJson, readNamedText } from '../io/read-named.js';
 import { readBilmWeights, readSoftmax, writeBilmWeights, writeSoftmax } from './bilm-hdf5.js';
 
 export const MODEL_FILES = Object.freeze({ options: 'options.json', weights: 'weights.hdf5', softmax: 'softmax.hdf5', vocab: 'vocab.txt' });
-
-/** The trainer's names of the softmax, which bilm-tf keeps out of weights.hdf5. */
-const SOFTMAX = Object.freeze({ W: 'softmax/W', b: 'softmax/b' });
-/** @type {ReadonlySet<string>} */
-const SOFTMAX_NAMES = new Set(Object.values(SOFTMAX));
 
 /**
  * Writes options.json and vocab.txt (they do not change while training).
@@ -37,11 +33,8 @@ export async function writeModelDescription(dir, options, vocab) {
  * @param {object} options
  */
 export async function writeModelWeights(dir, trainer, options) {
-  /** @type {Map<string, { shape: number[], data: Float32Array }>} */
-  const tensors = new Map(trainer.tensors.map(({ name, shape }) => [name, { shape: [...shape], data: trainer.read(name) }]));
-  const softmax = { W: /** @type {any} */ (tensors.get(SOFTMAX.W)), b: /** @type {any} */ (tensors.get(SOFTMAX.b)) };
-  for (const name of SOFTMAX_NAMES) tensors.delete(name);
-  await writeBilmWeights(join(dir, MODEL_FILES.weights), tensors, options);
+  const { weights, softmax } = readModelTensors(trainer);
+  await writeBilmWeights(join(dir, MODEL_FILES.weights), weights, options);
   await writeSoftmax(join(dir, MODEL_FILES.softmax), softmax);
 }
 
@@ -64,19 +57,7 @@ export async function readModelDescription(dir) {
 export async function readModelWeightsInto(dir, trainer) {
   const weights = await readBilmWeights(join(dir, MODEL_FILES.weights));
   const softmax = await readSoftmax(join(dir, MODEL_FILES.softmax));
-  weights.set(SOFTMAX.W, softmax.W);
-  weights.set(SOFTMAX.b, softmax.b);
-  for (const { name, shape } of trainer.tensors) {
-    const tensor = weights.get(name);
-    const file = SOFTMAX_NAMES.has(name) ? MODEL_FILES.softmax : MODEL_FILES.weights;
-    if (tensor === undefined) throw new Error(`${join(dir, file)}: no dataset for "${name}" (shape [${shape.join(', ')}])`);
-    if (tensor.shape.join() !== shape.join()) {
-      throw new Error(`${join(dir, file)}: "${name}" has shape [${tensor.shape.join(', ')}], but options.json and vocab.txt (${trainer.vocabSize} words) make it [${shape.join(', ')}]`);
-    }
-    trainer.write(name, tensor.data);
-    weights.delete(name);
-  }
-  if (weights.size > 0) throw new Error(`${join(dir, MODEL_FILES.weights)}: datasets this model does not have: ${[...weights.keys()].join(', ')}`);
+  writeModelTensors(trainer, weights, softmax, { weights: join(dir, MODEL_FILES.weights), softmax: join(dir, MODEL_FILES.softmax) });
 }
 
 /**

@@ -3,7 +3,7 @@
  * where each comes from in the released HDF5 file and how, and where each
  * sits in the weight region. How their bytes are packed is weight-packing.js.
  */
-import { alignedBytes, tensorByteLength } from '../../format/model-format.js';
+import { alignedBytes, tensorByteLength } from './model-format.js';
 
 /**
  * How a tensor's bytes are made from its source dataset.
@@ -25,7 +25,7 @@ import { alignedBytes, tensorByteLength } from '../../format/model-format.js';
  * @property {[number, number]} [rows] for `rows`: the row range taken
  * @property {string} why the options that make this tensor exist with this shape, for error messages
  * @property {'panels8'} [layout] a GEMM weight, stored packed in column panels (FORMAT.md)
- * @property {import('../../format/model-format.js').GemmDtype} [dtype] of a GEMM weight (default float32)
+ * @property {import('./model-format.js').GemmDtype} [dtype] of a GEMM weight (default float32)
  */
 
 /**
@@ -97,7 +97,7 @@ export function modelDims(options) {
 /**
  * The tensors of a model with these options, in weight-region order.
  * @param {unknown} options parsed options.json
- * @param {{ projection?: boolean, dtype?: import('../../format/model-format.js').GemmDtype }} [opts] `projection: false` when the file
+ * @param {{ projection?: boolean, dtype?: import('./model-format.js').GemmDtype }} [opts] `projection: false` when the file
  *   has no `CNN_proj` and F = P (the projection is the identity); `dtype`: of the GEMM weights
  * @returns {TensorSpec[]}
  */

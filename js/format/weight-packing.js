@@ -4,7 +4,7 @@
  * a scale per column), and back to row-major values for tests and the
  * benchmark's ONNX graph.
  */
-import { int8Layout, PANEL_WIDTH, panelColumns } from '../../format/model-format.js';
+import { int8Layout, PANEL_WIDTH, panelColumns } from './model-format.js';
 import { elementCount } from './tensor-plan.js';
 
 /**
