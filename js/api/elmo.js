@@ -488,7 +488,9 @@ export class Elmo {
       const { vocab, softmax } = await this.#fineTuneFiles(settings.signal);
       checkTrainerBudget(manifest.options, vocab.size, this.#budget);
       const params = { learningRate: settings.lr, batchSize: settings.batchSize, unroll: settings.unroll, negatives: settings.negatives, dropout: settings.dropout, seed: settings.seed };
-      trainer = await Trainer.create({ options: manifest.options, vocabSize: vocab.size, params, core: origin.coreOptions });
+      // A threaded engine trains on two threads too: one per direction, the same bits as one.
+      const threads = this.info.threads >= 2 ? 2 : 1;
+      trainer = await Trainer.create({ options: manifest.options, vocabSize: vocab.size, params, core: origin.coreOptions, threads });
       checkTrainerMemory(trainer, this.#budget);
       writeModelTensors(trainer, unpackRegion(manifest, this.#regionBytes()), softmax, {
         weights: `${source.location} (its weights)`,
