@@ -125,6 +125,9 @@ test('bad input: a clear error naming what was wrong, the last checkpoint intact
   const cases = [
     [['train', join(dir, 'empty.txt'), out, '--resume'], /empty\.txt.*(empty|no sentences)/i],
     [['train', join(dir, 'binary.txt'), out, '--resume'], /binary\.txt.*(binary|not UTF-8)/],
+    [['train', join(dir, 'empty.txt'), join(dir, 'fresh'), ...run], /empty\.txt is empty/],
+    [['train', join(dir, 'binary.txt'), join(dir, 'fresh'), ...run], /binary\.txt: NUL byte at offset \d+: this is binary data, not text/],
+    [['train', join(dir, 'text.txt'), join(dir, 'options.json'), ...run], /out-dir .*options\.json cannot be written: EEXIST/],
     [['train', join(dir, 'other.txt'), out, '--resume'], /another text/],
     [['train', join(dir, 'text.txt'), out, ...run], /already holds a training run.*--resume/],
     [['train', join(dir, 'text.txt'), join(dir, 'fresh'), ...run, '--vocab', join(dir, 'novocab.txt')], /novocab\.txt: missing the special tokens? <S>, <\/S>/],

@@ -15,14 +15,47 @@ export function temporaryPath(path) {
   return join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
 }
 
+/** How a full disk (or a full quota) reads in the C library's words, which HDF5 passes on. */
+const DISK_FULL_TEXT = /No space left on device|Disk quota exceeded/i;
+
+/**
+ * @param {unknown} error
+ * @returns {string | undefined} how the error or one of its causes said the disk is full
+ */
+function diskFull(error) {
+  for (let e = /** @type {any} */ (error), depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    const code = /** @type {NodeJS.ErrnoException} */ (e).code;
+    const said = code === 'ENOSPC' || code === 'EDQUOT' ? e.message : DISK_FULL_TEXT.exec(e.message)?.[0];
+    if (said) return said;
+  }
+  return undefined;
+}
+
+/**
+ * The error of a failed write to `path`; a full disk says so, whichever layer
+ * met it (Node's errors carry a code, HDF5's only the C library's text).
+ * @param {string} path
+ * @param {unknown} error
+ */
+export function writeError(path, error) {
+  const full = diskFull(error);
+  return new Error(`cannot write ${path}: ${full ? `the disk is full (${full})` : /** @type {Error} */ (error).message}`, { cause: error });
+}
+
+/**
+ * @typedef {(path: string, flags: 'w') => Promise<{ write(data: string | Uint8Array): Promise<unknown>, sync(): Promise<void>, close(): Promise<void> }>} OpenForWrite
+ *   what the temporary file is opened with: fs.open, or in tests one whose writes fail
+ */
+
 /**
  * @param {string} path
  * @param {string | Uint8Array | readonly Uint8Array[]} data several parts are written one after another
+ * @param {{ open?: OpenForWrite }} [io] default fs.open
  */
-export async function writeFileAtomically(path, data) {
+export async function writeFileAtomically(path, data, { open: openFile = open } = {}) {
   const temporary = temporaryPath(path);
   try {
-    const handle = await open(temporary, 'w');
+    const handle = await openFile(temporary, 'w');
     try {
       for (const part of typeof data === 'string' || data instanceof Uint8Array ? [data] : data) await handle.write(part);
       await handle.sync();
@@ -33,6 +66,6 @@ export async function writeFileAtomically(path, data) {
   } catch (e) {
     // The write's error is the one to report, not a failure to clean up after it.
     await rm(temporary, { force: true }).catch(() => {});
-    throw new Error(`cannot write ${path}: ${/** @type {Error} */ (e).message}`, { cause: e });
+    throw writeError(path, e);
   }
 }

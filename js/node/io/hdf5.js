@@ -85,7 +85,7 @@ export async function openHdf5(path, mode) {
     return new h5wasm.File(path, mode);
   } catch (e) {
     const verb = mode === 'r' ? 'open' : 'create';
-    throw new Error(`cannot ${verb} HDF5 file ${path}: ${hdf5ErrorSummary(e)}`);
+    throw new Error(`cannot ${verb} HDF5 file ${path}: ${hdf5ErrorSummary(e)}`, { cause: e });
   }
 }
 

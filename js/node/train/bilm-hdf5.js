@@ -12,7 +12,7 @@
  */
 import { rename, rm } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { temporaryPath } from '../io/atomic-file.js';
+import { temporaryPath, writeError } from '../io/atomic-file.js';
 import { checkSoftmax, softmaxDatasets, weightDatasets, writeDatasets } from '../../train/bilm-files.js';
 import { describeDtype, getDataset, openHdf5 } from '../io/hdf5.js';
 
@@ -39,7 +39,7 @@ async function writeAtomically(path, datasets) {
   } catch (e) {
     // The write's error is the one to report, not a failure to clean up after it.
     await rm(temporary, { force: true }).catch(() => {});
-    throw new Error(`cannot write ${path}: ${/** @type {Error} */ (e).message}`, { cause: e });
+    throw writeError(path, e);
   }
 }
 

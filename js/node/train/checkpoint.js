@@ -36,8 +36,9 @@ const bytesOf = (a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
  * @param {string} dir
  * @param {import('../../train/trainer.js').Trainer} trainer
  * @param {{ settings: any, steps: number, position: import('../../train/batches.js').BatchPosition }} run
+ * @param {{ open?: import('../io/atomic-file.js').OpenForWrite }} [io] what the file is opened with (default fs.open)
  */
-export async function writeCheckpoint(dir, trainer, { settings, steps, position }) {
+export async function writeCheckpoint(dir, trainer, { settings, steps, position }, io) {
   if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('checkpoints are written on little-endian machines only');
   const state = trainer.state();
   /** @type {CheckpointHeader} */
@@ -59,7 +60,7 @@ export async function writeCheckpoint(dir, trainer, { settings, steps, position 
   const parts = [head, new TextEncoder().encode(json)];
   for (const { name } of trainer.tensors) parts.push(bytesOf(trainer.read(name, 'weights')), bytesOf(trainer.read(name, 'accumulators')));
   parts.push(bytesOf(state));
-  await writeFileAtomically(join(dir, CHECKPOINT_FILE), parts);
+  await writeFileAtomically(join(dir, CHECKPOINT_FILE), parts, io);
 }
 
 /**

@@ -7,7 +7,7 @@
  * they never change it.
  */
 import { access, constants, mkdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { BatchStream } from '../../train/batches.js';
 import { perplexity } from '../../train/perplexity.js';
 import { Trainer } from '../../train/trainer.js';
@@ -58,6 +58,7 @@ export const DEFAULT_TRAIN_OPTIONS = Object.freeze({
  * @property {string} [heldout] a text whose perplexity each checkpoint reports
  * @property {1 | 2} [threads] 1 (default) or 2: the directions side by side; the weights come out the same
  * @property {{ minutes: number } | { tokens: number }} [checkpointEvery] default 10 minutes
+ * @property {import('../io/atomic-file.js').OpenForWrite} [openCheckpoint] what checkpoint.bin's temporary file is opened with (default fs.open; tests pass one whose writes fail)
  * @property {(e: { steps: number, totalSteps: number, tokensPerSecond: number, loss: number, sessionSteps: number, sessionTotal: number }) => void} [onStep]
  * @property {(line: string) => void} [log] checkpoint and summary lines
  */
@@ -81,18 +82,36 @@ function sameShape(givenPath, given, modelDir, model) {
   }
 }
 
+/** @param {string} path */
+const exists = (path) => stat(path).then(() => true, () => false);
+
+/**
+ * mkdir -p that throws the real cause of a failure: Node's recursive mkdir
+ * says ENOENT for other failures too (EROFS on a read-only file system), so
+ * then the first missing folder is made alone, which reports it.
+ * @param {string} dir
+ */
+async function makeFolder(dir) {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    if (/** @type {NodeJS.ErrnoException} */ (e).code !== 'ENOENT') throw e;
+    let missing = resolve(dir);
+    while (dirname(missing) !== missing && !(await exists(dirname(missing)))) missing = dirname(missing);
+    await mkdir(missing);
+    throw e;
+  }
+}
+
 /** @param {string} outDir */
 async function prepareOutDir(outDir) {
   try {
-    await mkdir(outDir, { recursive: true });
+    await makeFolder(outDir);
     await access(outDir, constants.W_OK);
   } catch (e) {
     throw new Error(`out-dir ${outDir} cannot be written: ${/** @type {Error} */ (e).message}`);
   }
 }
-
-/** @param {string} path */
-const exists = (path) => stat(path).then(() => true, () => false);
 
 /**
  * The run's settings, its vocabulary and the checkpoint it resumes from.
@@ -157,7 +176,7 @@ export async function train(request) {
 
     const saveCheckpoint = async () => {
       await writeModelWeights(outDir, trainer, settings.options);
-      await writeCheckpoint(outDir, trainer, { settings, steps, position: stream.position() });
+      await writeCheckpoint(outDir, trainer, { settings, steps, position: stream.position() }, { open: request.openCheckpoint });
       lastCheckpoint = { at: performance.now(), steps };
       let line = `checkpoint: step ${steps}, ${steps * perStep} tokens, loss ${loss.toFixed(3)}`;
       if (heldout) {
