@@ -281,7 +281,10 @@ ELMO_API elmo_status elmo_trainer_step(elmo_trainer *t, const elmo_trainer_batch
 enum {
     /* Start from, and keep, the evaluation's own carried state (not the
      * training one); without it every row starts from zeros. */
-    ELMO_TRAINER_EVAL_CARRY = 1
+    ELMO_TRAINER_EVAL_CARRY = 1,
+    /* Zero the evaluation's carried state first (a new text); the training
+     * state is never touched by an evaluation. */
+    ELMO_TRAINER_EVAL_RESET = 2
 };
 
 /* The full-softmax NLL of a batch without dropout and without any update:

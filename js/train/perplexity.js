@@ -67,9 +67,9 @@ function sumNll(trainer, corpus, vocab, onProgress) {
     const rows = [];
     for (let s = first; s < Math.min(first + B, total); s++) rows.push(corpus.sentence(s));
     const steps = Math.max(...rows.map((words) => words.length + 1));
-    trainer.resetState();
     for (let start = 0; start < steps; start += U) {
-      const result = trainer.eval(chunk(rows, start, B, U, { utf8, targetOf, fixedEntry, vocab }), { carry: true });
+      // The evaluation's own state, zeroed per group: a checkpoint's perplexity leaves the training state alone.
+      const result = trainer.eval(chunk(rows, start, B, U, { utf8, targetOf, fixedEntry, vocab }), { carry: true, reset: start === 0 });
       for (const d of [0, 1]) {
         nll[d] += result.nll[d];
         count[d] += result.count[d];

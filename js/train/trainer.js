@@ -40,8 +40,9 @@ const TENSOR_INFO_BYTES = 32;
 /** elmo_trainer_batch on wasm32: seven 4-byte fields. */
 const BATCH_BYTES = 28;
 
-/** ELMO_TRAINER_EVAL_CARRY */
+/** ELMO_TRAINER_EVAL_CARRY, ELMO_TRAINER_EVAL_RESET */
 const EVAL_CARRY = 1;
+const EVAL_RESET = 2;
 
 /**
  * The C trainer reads the boundary tokens as the literal words "<S>" and
@@ -320,13 +321,13 @@ export class Trainer {
   /**
    * Full-softmax NLL of a batch, no dropout, no update.
    * @param {import('./batches.js').Batch} batch
-   * @param {{ carry?: boolean }} [options] carry: continue from (and keep) the evaluation's own carried state; else every row starts from zeros
+   * @param {{ carry?: boolean, reset?: boolean }} [options] carry: continue from (and keep) the evaluation's own carried state; else every row starts from zeros. reset: zero that state first (the training state is never touched)
    * @returns {{ nll: [number, number], count: [number, number] }} per direction (forward, backward): summed NLL in nats and predictions
    */
-  eval(batch, { carry = false } = {}) {
+  eval(batch, { carry = false, reset = false } = {}) {
     return this.#withBatch(batch, (ptr, heap) => {
       const out = heap.alloc(32);
-      this.#check(this.#core.fn.elmo_trainer_eval(this.#handle, ptr, carry ? EVAL_CARRY : 0, out, out + 16), 'elmo_trainer_eval');
+      this.#check(this.#core.fn.elmo_trainer_eval(this.#handle, ptr, (carry ? EVAL_CARRY : 0) | (reset ? EVAL_RESET : 0), out, out + 16), 'elmo_trainer_eval');
       const view = new DataView(this.#core.memory.buffer);
       return {
         nll: [view.getFloat64(out, true), view.getFloat64(out + 8, true)],

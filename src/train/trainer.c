@@ -338,7 +338,9 @@ elmo_status elmo_trainer_eval(elmo_trainer *t, const elmo_trainer_batch *batch, 
                               int64_t count[2]) {
     elmo_status st = read_batch(t, batch);
     if (st) return st;
-    if (flags & ~ELMO_TRAINER_EVAL_CARRY) return fail(t, ELMO_STATUS_INVALID_ARGUMENT, "eval: unknown flags 0x%x", (unsigned)flags);
+    if (flags & ~(ELMO_TRAINER_EVAL_CARRY | ELMO_TRAINER_EVAL_RESET))
+        return fail(t, ELMO_STATUS_INVALID_ARGUMENT, "eval: unknown flags 0x%x", (unsigned)flags);
+    if (flags & ELMO_TRAINER_EVAL_RESET) memset(t->eval_state, 0, elmo_train_state_floats(&t->net) * sizeof(real));
     const elmo_train_inputs in = inputs_of(t, batch);
     const elmo_train_loss r = run_pass(t, &in, flags & ELMO_TRAINER_EVAL_CARRY ? t->eval_state : NULL, 0);
     for (int d = 0; d < 2; d++) {

@@ -10,6 +10,7 @@ import { ElmoError } from '../../js/core/wasm-core.js';
 import { BatchStream } from '../../js/train/batches.js';
 import { Corpus } from '../../js/train/corpus.js';
 import { addText } from '../../js/train/text.js';
+import { perplexity } from '../../js/train/perplexity.js';
 import { Trainer } from '../../js/train/trainer.js';
 import { buildVocabulary } from '../../js/train/vocab.js';
 
@@ -128,4 +129,20 @@ test('threads: 2 runs the directions side by side and gives the same bits as 1',
     two.dispose();
   }
   await assert.rejects(Trainer.create({ options, vocabSize: vocab.size, params, threads: /** @type {any} */ (3) }), /threads must be 1 or 2/);
+});
+
+test('a perplexity on the training trainer (as at a checkpoint) leaves its training state alone', async () => {
+  const { corpus, vocab } = data();
+  const trainer = await Trainer.create({ options, vocabSize: vocab.size, params });
+  try {
+    const stream = new BatchStream(corpus, vocab, { batchSize: 4, unroll: 5, epochs: 2 });
+    for (let i = 0; i < 3; i++) trainer.step(/** @type {any} */ (stream.next()));
+    const before = Float32Array.from(trainer.state());
+    assert.ok(before.some((x) => x !== 0), 'training carries a state');
+    const first = perplexity(trainer, corpus, vocab);
+    assert.deepEqual(Float32Array.from(trainer.state()), before);
+    assert.deepEqual(perplexity(trainer, corpus, vocab), first, 'each evaluation starts from zeros');
+  } finally {
+    trainer.dispose();
+  }
 });
