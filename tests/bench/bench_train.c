@@ -8,29 +8,18 @@
  * holds the shapes, runs it and prints the table.
  */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime under -std=c11 */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "elmo.h"
+#include "../c/pool_helpers.h"
 
 static double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-typedef struct helper {
-    elmo_thread_pool *pool;
-    int32_t index;
-} helper;
-
-static void *helper_main(void *arg) {
-    helper *h = arg;
-    elmo_thread_pool_work(h->pool, h->index);
-    return NULL;
 }
 
 int main(int argc, char **argv) {
@@ -55,12 +44,8 @@ int main(int argc, char **argv) {
         return 1;
     }
     elmo_thread_pool *pool = threads > 1 ? elmo_thread_pool_create(threads) : NULL;
-    pthread_t helper_threads[8];
-    helper helpers[8];
-    for (int32_t i = 1; i < threads; i++) {
-        helpers[i] = (helper){pool, i};
-        pthread_create(&helper_threads[i], NULL, helper_main, &helpers[i]);
-    }
+    pool_helpers helpers;
+    if (pool) pool_helpers_start(&helpers, pool, threads);
     elmo_trainer_set_thread_pool(t, pool);
     /* a token table of N distinct 3..9-letter words */
     uint8_t *bytes = malloc((size_t)N * 10);
@@ -95,8 +80,7 @@ int main(int argc, char **argv) {
     printf("bench_train %.1f %.3f %.3f\n", steps * (double)N / secs, secs / steps, loss);
     elmo_trainer_free(t);
     if (pool) {
-        elmo_thread_pool_stop(pool);
-        for (int32_t i = 1; i < threads; i++) pthread_join(helper_threads[i], NULL);
+        pool_helpers_join(&helpers);
         elmo_thread_pool_free(pool);
     }
     return 0;

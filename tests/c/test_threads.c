@@ -6,7 +6,6 @@
  * team of three, two teams of two), and the helpers return after
  * elmo_thread_pool_stop().
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,22 +13,11 @@
 #include "elmo.h"
 #include "kernels/gemm.h"
 #include "model_builder.h"
+#include "pool_helpers.h"
 #include "test_util.h"
 #include "thread_pool.h"
 
 enum { MAX_TEST_THREADS = 4 };
-
-typedef struct helper {
-    elmo_thread_pool *pool;
-    int32_t index;
-    int32_t status;
-} helper;
-
-static void *helper_main(void *arg) {
-    helper *h = arg;
-    h->status = elmo_thread_pool_work(h->pool, h->index);
-    return NULL;
-}
 
 /* elmo_gemm on the pool against one thread, for each type of weight. */
 static void test_gemm(elmo_thread_pool *pool, int32_t n_threads, elmo_weight_type type) {
@@ -140,22 +128,16 @@ static void test_pool(int32_t n_threads) {
     CHECK(elmo_thread_pool_work(pool, 0) == ELMO_STATUS_INVALID_ARGUMENT &&
               elmo_thread_pool_work(pool, n_threads) == ELMO_STATUS_INVALID_ARGUMENT,
           "thread 0 and indices past the pool do not serve");
-    pthread_t threads[MAX_TEST_THREADS];
-    helper helpers[MAX_TEST_THREADS];
-    for (int32_t i = 1; i < n_threads; i++) {
-        helpers[i] = (helper){pool, i, -100};
-        pthread_create(&threads[i], NULL, helper_main, &helpers[i]);
-    }
+    pool_helpers helpers;
+    pool_helpers_start(&helpers, pool, n_threads);
     test_gemm(pool, n_threads, ELMO_WEIGHT_F32);
     test_gemm(pool, n_threads, ELMO_WEIGHT_F16);
     test_gemm(pool, n_threads, ELMO_WEIGHT_I8);
     for (int bounded = 0; bounded <= 1; bounded++) test_forward(pool, n_threads, bounded, 0);
     test_forward(pool, n_threads, 0, MANY_WORDS);
-    elmo_thread_pool_stop(pool);
-    for (int32_t i = 1; i < n_threads; i++) {
-        pthread_join(threads[i], NULL);
-        CHECK(helpers[i].status == ELMO_STATUS_OK, "helper %d returned %d", (int)i, (int)helpers[i].status);
-    }
+    pool_helpers_join(&helpers);
+    for (int32_t i = 1; i < n_threads; i++)
+        CHECK(helpers.helper[i].status == ELMO_STATUS_OK, "helper %d returned %d", (int)i, (int)helpers.helper[i].status);
     elmo_thread_pool_free(pool);
 }
 

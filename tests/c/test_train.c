@@ -11,6 +11,7 @@
 
 #include "elmo.h"
 #include "test_util.h"
+#include "trainer_buffers.h"
 
 static const char *OPTIONS =
     "{\"char_cnn\":{\"embedding\":{\"dim\":4},\"filters\":[[1,4],[2,8],[3,8]],\"n_highway\":1,"
@@ -57,28 +58,6 @@ static elmo_trainer *make_trainer(const elmo_trainer_params *p) {
     return t;
 }
 
-static size_t total_floats(elmo_trainer *t) {
-    size_t n = 0;
-    for (int32_t i = 0; i < elmo_trainer_tensor_count(t); i++) {
-        elmo_trainer_tensor_info x;
-        elmo_trainer_tensor(t, i, ELMO_TRAINER_WEIGHTS, &x);
-        n += x.count;
-    }
-    return n;
-}
-
-/* Copies every tensor of one buffer, end to end. */
-static float *snapshot(elmo_trainer *t, elmo_trainer_buffer which) {
-    float *out = malloc(total_floats(t) * sizeof(float)), *at = out;
-    for (int32_t i = 0; i < elmo_trainer_tensor_count(t); i++) {
-        elmo_trainer_tensor_info x;
-        elmo_trainer_tensor(t, i, which, &x);
-        memcpy(at, x.data, x.count * sizeof(float));
-        at += x.count;
-    }
-    return out;
-}
-
 static void test_defaults_and_tensors(void) {
     const elmo_trainer_params p = elmo_trainer_default_params();
     CHECK(p.learning_rate == 0.2f && p.initial_accumulator == 1.0f && p.clip_norm == 10.0f && p.dropout == 0.1f &&
@@ -117,14 +96,14 @@ static void test_adagrad_and_clip_by_hand(void) {
     elmo_trainer *tight = make_trainer(&p);
     batch_buf bb;
     make_batch(&bb, 2, 4, 0);
-    float *w0 = snapshot(tight, ELMO_TRAINER_WEIGHTS), *a0 = snapshot(tight, ELMO_TRAINER_ACCUMULATORS);
+    float *w0 = trainer_snapshot(tight, ELMO_TRAINER_WEIGHTS), *a0 = trainer_snapshot(tight, ELMO_TRAINER_ACCUMULATORS);
     float loss_loose, loss_tight;
     CHECK(elmo_trainer_step(loose, &bb.b, &loss_loose) == ELMO_STATUS_OK, "step");
     CHECK(elmo_trainer_step(tight, &bb.b, &loss_tight) == ELMO_STATUS_OK, "step");
     CHECK(loss_loose == loss_tight && loss_loose > 0, "same seed, same loss before the update (%g, %g)", loss_loose, loss_tight);
-    const size_t n = total_floats(tight);
-    float *g_loose = snapshot(loose, ELMO_TRAINER_GRADIENTS), *g = snapshot(tight, ELMO_TRAINER_GRADIENTS);
-    float *w1 = snapshot(tight, ELMO_TRAINER_WEIGHTS), *a1 = snapshot(tight, ELMO_TRAINER_ACCUMULATORS);
+    const size_t n = trainer_total_floats(tight);
+    float *g_loose = trainer_snapshot(loose, ELMO_TRAINER_GRADIENTS), *g = trainer_snapshot(tight, ELMO_TRAINER_GRADIENTS);
+    float *w1 = trainer_snapshot(tight, ELMO_TRAINER_WEIGHTS), *a1 = trainer_snapshot(tight, ELMO_TRAINER_ACCUMULATORS);
     double norm = 0;
     for (size_t e = 0; e < n; e++) norm += (double)g_loose[e] * g_loose[e];
     norm = sqrt(norm);
@@ -166,12 +145,12 @@ static void test_loss_decreases_and_determinism(void) {
     make_batch(&bb, 3, 5, 0);
     double nll[2];
     int64_t count[2];
-    float *w = snapshot(a, ELMO_TRAINER_WEIGHTS);
+    float *w = trainer_snapshot(a, ELMO_TRAINER_WEIGHTS);
     CHECK(elmo_trainer_eval(a, &bb.b, 0, nll, count) == ELMO_STATUS_OK && count[0] == 15 && count[1] == 15, "eval");
     printf("held-in perplexity forward %.3f backward %.3f\n", exp(nll[0] / 15), exp(nll[1] / 15));
     CHECK(nll[0] / 15 < 1.5 && nll[1] / 15 < 1.5, "eval NLL %.3f %.3f", nll[0] / 15, nll[1] / 15);
-    float *w_after = snapshot(a, ELMO_TRAINER_WEIGHTS);
-    CHECK(memcmp(w, w_after, total_floats(a) * sizeof(float)) == 0, "eval changes no weight");
+    float *w_after = trainer_snapshot(a, ELMO_TRAINER_WEIGHTS);
+    CHECK(memcmp(w, w_after, trainer_total_floats(a) * sizeof(float)) == 0, "eval changes no weight");
     free(w), free(w_after);
     uint64_t s[4];
     elmo_trainer_rng_state(a, s);
@@ -212,7 +191,7 @@ static void test_bad_input(void) {
     CHECK(elmo_trainer_step(t, &bb.b, NULL) == ELMO_STATUS_NOT_LOADED, "a step before a successful init");
     CHECK(elmo_trainer_init(t, OPTIONS, strlen(OPTIONS), N_WORDS, &p) == ELMO_STATUS_OK, "then a good init: %s",
           elmo_trainer_last_error(t));
-    float *w = snapshot(t, ELMO_TRAINER_WEIGHTS);
+    float *w = trainer_snapshot(t, ELMO_TRAINER_WEIGHTS);
     bb.targets[0][3] = N_WORDS;
     CHECK(elmo_trainer_step(t, &bb.b, NULL) == ELMO_STATUS_INVALID_ARGUMENT &&
               strstr(elmo_trainer_last_error(t), "targets[0][3]"),
@@ -226,8 +205,8 @@ static void test_bad_input(void) {
     bb.offsets[4] = bb.offsets[3];
     CHECK(elmo_trainer_step(t, &bb.b, NULL) == ELMO_STATUS_INVALID_ARGUMENT && strstr(elmo_trainer_last_error(t), "empty"),
           "an empty token: %s", elmo_trainer_last_error(t));
-    float *w_after = snapshot(t, ELMO_TRAINER_WEIGHTS);
-    CHECK(memcmp(w, w_after, total_floats(t) * sizeof(float)) == 0, "refused steps change no weight");
+    float *w_after = trainer_snapshot(t, ELMO_TRAINER_WEIGHTS);
+    CHECK(memcmp(w, w_after, trainer_total_floats(t) * sizeof(float)) == 0, "refused steps change no weight");
     make_batch(&bb, 2, 4, 0);
     float loss = 0;
     CHECK(elmo_trainer_step(t, &bb.b, &loss) == ELMO_STATUS_OK && loss > 0, "usable after: %s", elmo_trainer_last_error(t));

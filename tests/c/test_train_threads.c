@@ -5,13 +5,14 @@
  * evaluations are equal on pools of 2 and 3 threads (the third idles). The
  * token table is long enough that the token layer's rows are split.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "elmo.h"
+#include "pool_helpers.h"
 #include "test_util.h"
+#include "trainer_buffers.h"
 
 static const char *OPTIONS =
     "{\"char_cnn\":{\"embedding\":{\"dim\":4},\"filters\":[[1,4],[2,8],[3,8]],\"n_highway\":2,"
@@ -55,24 +56,6 @@ typedef struct run_result {
     size_t floats, state_floats;
 } run_result;
 
-static float *copy_buffer(elmo_trainer *t, elmo_trainer_buffer which, size_t *floats) {
-    size_t n = 0;
-    for (int32_t i = 0; i < elmo_trainer_tensor_count(t); i++) {
-        elmo_trainer_tensor_info x;
-        elmo_trainer_tensor(t, i, which, &x);
-        n += x.count;
-    }
-    float *out = malloc(n * sizeof(float)), *at = out;
-    for (int32_t i = 0; i < elmo_trainer_tensor_count(t); i++) {
-        elmo_trainer_tensor_info x;
-        elmo_trainer_tensor(t, i, which, &x);
-        memcpy(at, x.data, x.count * sizeof(float));
-        at += x.count;
-    }
-    *floats = n;
-    return out;
-}
-
 static run_result train(elmo_thread_pool *pool, int32_t negatives) {
     elmo_trainer_params p = elmo_trainer_default_params();
     p.batch_size = BATCH, p.unroll_steps = UNROLL, p.n_negatives = negatives, p.seed = 11, p.dropout = 0.2f;
@@ -90,8 +73,9 @@ static run_result train(elmo_thread_pool *pool, int32_t negatives) {
     }
     int64_t count[2];
     CHECK(elmo_trainer_eval(t, &bb.b, 0, r.nll, count) == ELMO_STATUS_OK, "eval");
-    r.weights = copy_buffer(t, ELMO_TRAINER_WEIGHTS, &r.floats);
-    r.accum = copy_buffer(t, ELMO_TRAINER_ACCUMULATORS, &r.floats);
+    r.floats = trainer_total_floats(t);
+    r.weights = trainer_snapshot(t, ELMO_TRAINER_WEIGHTS);
+    r.accum = trainer_snapshot(t, ELMO_TRAINER_ACCUMULATORS);
     const float *state = elmo_trainer_state(t, &r.state_floats);
     r.state = malloc(r.state_floats * sizeof(float));
     memcpy(r.state, state, r.state_floats * sizeof(float));
@@ -101,30 +85,14 @@ static run_result train(elmo_thread_pool *pool, int32_t negatives) {
 
 static void free_result(run_result *r) { free(r->weights), free(r->accum), free(r->state); }
 
-typedef struct helper {
-    elmo_thread_pool *pool;
-    int32_t index;
-} helper;
-
-static void *helper_main(void *arg) {
-    helper *h = arg;
-    elmo_thread_pool_work(h->pool, h->index);
-    return NULL;
-}
-
 static void compare_on_pool(int32_t n_threads, int32_t negatives, const run_result *alone) {
     elmo_thread_pool *pool = elmo_thread_pool_create(n_threads);
     CHECK(pool != NULL, "pool of %d", (int)n_threads);
     if (!pool) return;
-    pthread_t threads[MAX_THREADS];
-    helper helpers[MAX_THREADS];
-    for (int32_t i = 1; i < n_threads; i++) {
-        helpers[i] = (helper){pool, i};
-        pthread_create(&threads[i], NULL, helper_main, &helpers[i]);
-    }
+    pool_helpers helpers;
+    pool_helpers_start(&helpers, pool, n_threads);
     run_result r = train(pool, negatives);
-    elmo_thread_pool_stop(pool);
-    for (int32_t i = 1; i < n_threads; i++) pthread_join(threads[i], NULL);
+    pool_helpers_join(&helpers);
     elmo_thread_pool_free(pool);
     CHECK(memcmp(r.loss, alone->loss, sizeof r.loss) == 0, "%d threads, %d negatives: the same losses", (int)n_threads,
           (int)negatives);
