@@ -76,7 +76,8 @@ export async function openCommittedOutput({ path, codec, identity, total, resume
     const difference = identityDifference(journal.identity, identity);
     if (difference) throw new Error(`${journalFile} is another run's (${difference}); give the same input, model and options, or delete ${journalFile} and ${part} to start over`);
   }
-  await removeOrphans([path, journalFile, part, ...(codec.companions?.(path) ?? [])]);
+  const companions = codec.companions?.(path) ?? [];
+  await removeOrphans([path, journalFile, part, ...companions]);
   if (journal?.state === 'complete') {
     const done = journal;
     return { next: total, complete: true, append: async () => {}, commit: async () => {}, finish: async () => {}, fail: async () => `${path} is complete (${done.sentences} sentences)` };
@@ -85,7 +86,8 @@ export async function openCommittedOutput({ path, codec, identity, total, resume
   /** @type {import('node:fs/promises').FileHandle | null} */
   let handle = null;
   if (!journal) {
-    await rm(part, { force: true });
+    // A new run replaces what an earlier one finished: nothing of it is left to look like this run's.
+    for (const file of [path, ...companions]) await rm(file, { force: true });
     handle = await open(part, 'w');
     journal = { identity, sentences: total, state: 'writing', committed: { sentences: 0, bytes: 0 }, shape: null, sessions: [] };
     await writeJournal(path, journal);
