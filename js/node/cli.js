@@ -8,6 +8,9 @@ import { parseArgs } from 'node:util';
 import { convertModel } from './convert/convert.js';
 import { GEMM_DTYPES } from '../format/model-format.js';
 import { embedFile } from './output/embed-file.js';
+import { parseShard } from './output/shard-plan.js';
+import { embedSummary } from './cli/embed-summary.js';
+import { mergeCommand } from './cli/merge-command.js';
 import { fetchModel } from './fetch/fetch-model.js';
 import { describeModel, formatModelDescription } from './cli/model-info.js';
 import { writeVocabEmbeddings } from './output/vocab-embeddings.js';
@@ -29,7 +32,8 @@ const USAGE = `Usage:
   elmo-wasm embed <input.txt | -> <output.hdf5 | .npy | .jsonl | -> --model <model-dir>
                   [--all | --top | --average] [--pooling mean|max] [--normalize]
                   [--format hdf5|npy|jsonl] [--use-sentence-keys]
-                  [--batch-size N] [--stateful]
+                  [--batch-size N] [--stateful] [--threads N]
+                  [--shard i/n] [--resume]
       Embed a file (-: stdin) with one whitespace-tokenized sentence per line.
       Per sentence: (n_layers+1, n_tokens, 2*projection_dim) with --all (the
       default), (n_tokens, 2*projection_dim) with --top or --average; with
@@ -46,6 +50,14 @@ const USAGE = `Usage:
                    are which sentence.
         .jsonl     one JSON object per line: index, sentence, tokens, shape,
                    embedding (nested arrays). Output "-" writes it to stdout.
+      The output is written in commits (one a batch) to <output>.part with a
+      journal <output>.journal, and renamed when complete. --resume goes on
+      after a kill, a full disk or any failure, from the last commit (without
+      a journal it starts). --shard i/n embeds only blocks i, i+n, i+2n, ... of
+      100 lines (0 <= i < n) and keeps its journal for \`merge\`.
+  elmo-wasm merge <input.txt> <output> <shard outputs ...> [--resume]
+      Join the n shards of one input into the file one unsharded run writes,
+      byte for byte, and print each worker's throughput.
   elmo-wasm info <model-dir>
       Print a model's name, shapes, layers, weight bytes and shard count.
   elmo-wasm vocab-embeddings <model-dir> <vocab.txt> <output.txt | .hdf5> [--batch-size N]
@@ -161,6 +173,9 @@ async function embedCommand(args) {
       'use-sentence-keys': { type: 'boolean' },
       'batch-size': { type: 'string' },
       stateful: { type: 'boolean' },
+      threads: { type: 'string' },
+      shard: { type: 'string' },
+      resume: { type: 'boolean' },
     },
     2,
   );
@@ -183,17 +198,17 @@ async function embedCommand(args) {
     useSentenceKeys: values['use-sentence-keys'],
     batchSize,
     stateful: values.stateful,
+    numThreads: values.threads ? positiveInteger(values.threads, '--threads') : undefined,
+    shard: values.shard === undefined ? undefined : parseShard(values.shard),
+    resume: values.resume,
     onBatch: ({ sentences, tokens, totalSentences }) => {
       const rate = tokens / ((performance.now() - started) / 1000);
       bar.update(sentences, totalSentences, `sentences, ${rate.toFixed(0)} tokens/s`);
     },
   });
   bar.end();
-  const rate = result.tokens / result.seconds;
   // With the embeddings on stdout, the summary goes to stderr.
-  (output === '-' ? console.error : console.log)(
-    `wrote ${output}: ${result.sentences} sentences, ${result.tokens} tokens in ${result.seconds.toFixed(2)} s (${rate.toFixed(0)} tokens/s)`,
-  );
+  (output === '-' ? console.error : console.log)(embedSummary(output, result, values.shard));
 }
 
 /** @param {string[]} args */
@@ -375,6 +390,7 @@ export async function main(argv) {
   try {
     if (command === 'convert') await convertCommand(rest);
     else if (command === 'embed') await embedCommand(rest);
+    else if (command === 'merge') await mergeCommand(rest, (m) => new UsageError(m));
     else if (command === 'fetch') await fetchCommand(rest);
     else if (command === 'info') await infoCommand(rest);
     else if (command === 'train') await trainCommand(rest);

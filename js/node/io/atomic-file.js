@@ -48,6 +48,21 @@ export function writeError(path, error) {
  */
 
 /**
+ * Writes all of `bytes` at `position` (null: where the file is): a write can
+ * be short, e.g. when the disk fills up, and the next one then says why.
+ * @param {import('node:fs/promises').FileHandle} handle
+ * @param {Uint8Array} bytes
+ * @param {number | null} [position]
+ */
+export async function writeFully(handle, bytes, position = null) {
+  for (let done = 0; done < bytes.length; ) {
+    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position === null ? null : position + done);
+    if (bytesWritten === 0) throw new Error(`a write of ${bytes.length - done} bytes wrote none`);
+    done += bytesWritten;
+  }
+}
+
+/**
  * @param {string} path
  * @param {string | Uint8Array | readonly Uint8Array[]} data several parts are written one after another
  * @param {{ open?: OpenForWrite }} [io] default fs.open
@@ -57,7 +72,9 @@ export async function writeFileAtomically(path, data, { open: openFile = open } 
   try {
     const handle = await openFile(temporary, 'w');
     try {
-      for (const part of typeof data === 'string' || data instanceof Uint8Array ? [data] : data) await handle.write(part);
+      for (const part of typeof data === 'string' || data instanceof Uint8Array ? [data] : data) {
+        await writeFully(handle, typeof part === 'string' ? Buffer.from(part) : part);
+      }
       await handle.sync();
     } finally {
       await handle.close();

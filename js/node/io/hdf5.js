@@ -50,14 +50,38 @@ async function hasHdf5Signature(path, size) {
 
 /**
  * The thrown text is HDF5's whole error stack; its innermost frame is the one
- * that says what went wrong (e.g. "unable to open file: … No such file").
+ * that says what went wrong (e.g. "unable to open file: … No such file", or
+ * "file write failed: No space left on device").
  * @param {unknown} error
  * @returns {string}
  */
 export function hdf5ErrorSummary(error) {
   const text = error instanceof Error ? error.message : String(error);
   const frames = [...text.matchAll(/ in [\w.]+\(\): (.*)$/gm)];
-  return frames.length > 0 ? frames[frames.length - 1][1].trim() : text.split('\n')[0];
+  if (frames.length === 0) return text.split('\n')[0];
+  // A failed system call's frame goes on with the system's message (", errno = 28, error message = 'No space left on device'").
+  const system = /error message = '([^']*)'/.exec(text.slice(/** @type {number} */ (frames[frames.length - 1].index)));
+  const innermost = frames[frames.length - 1][1].replace(/: time = .*$/, '').trim();
+  return system ? `${innermost}: ${system[1]}` : innermost;
+}
+
+/**
+ * Runs `write` (synchronous h5wasm calls) with the clock at 0 (1970-01-01):
+ * HDF5 stamps every object header it writes with the time, so without this
+ * the same datasets make different bytes each second. Nothing else can read
+ * the clock meanwhile: the calls do not yield.
+ * @template T
+ * @param {() => T} write
+ * @returns {T}
+ */
+export function atFixedTime(write) {
+  const now = Date.now;
+  Date.now = () => 0;
+  try {
+    return write();
+  } finally {
+    Date.now = now;
+  }
 }
 
 /**
@@ -65,9 +89,10 @@ export function hdf5ErrorSummary(error) {
  * `'w'` creates or truncates it.
  * @param {string} path
  * @param {'r' | 'w'} mode
+ * @param {{ fixedTime?: boolean }} [options] fixedTime: create the file `atFixedTime`
  * @returns {Promise<Hdf5File>} close it with `.close()`
  */
-export async function openHdf5(path, mode) {
+export async function openHdf5(path, mode, { fixedTime = false } = {}) {
   if (mode !== 'r' && mode !== 'w') throw new TypeError(`openHdf5: mode must be 'r' or 'w', got ${JSON.stringify(mode)}`);
   if (mode === 'r') {
     let info;
@@ -82,7 +107,7 @@ export async function openHdf5(path, mode) {
   }
   await ready();
   try {
-    return new h5wasm.File(path, mode);
+    return fixedTime ? atFixedTime(() => new h5wasm.File(path, mode)) : new h5wasm.File(path, mode);
   } catch (e) {
     const verb = mode === 'r' ? 'open' : 'create';
     throw new Error(`cannot ${verb} HDF5 file ${path}: ${hdf5ErrorSummary(e)}`, { cause: e });

@@ -3,8 +3,11 @@
  * so files made by elmo-wasm drop into code written for AllenNLP's: one
  * float32 dataset per sentence, named by its index ("0", "1", …), and a
  * `sentence_to_index` dataset holding a JSON object from sentence to key.
+ * The HDF5 library's object timestamps are written as 0 (`atFixedTime`), so
+ * the same datasets give the same bytes: a merge of shards equals the file
+ * of one unsharded run.
  */
-import { hdf5ErrorSummary, openHdf5 } from '../io/hdf5.js';
+import { atFixedTime, hdf5ErrorSummary, openHdf5 } from '../io/hdf5.js';
 
 /**
  * @typedef {object} EmbeddingsFile
@@ -22,12 +25,24 @@ import { hdf5ErrorSummary, openHdf5 } from '../io/hdf5.js';
 const SENTENCE_TO_INDEX = 'sentence_to_index';
 
 /**
+ * Closes a file after an error; closing can fail again (the same full disk), and the first error is the one to report.
+ * @param {import('../io/hdf5.js').Hdf5File} file
+ */
+function closeAfterError(file) {
+  try {
+    file.close();
+  } catch {
+    // the file is deleted next
+  }
+}
+
+/**
  * Creates (or truncates) `path` and returns its writer.
  * @param {string} path
  * @returns {Promise<EmbeddingsFile>}
  */
 export async function createEmbeddingsFile(path) {
-  const file = await openHdf5(path, 'w');
+  const file = await openHdf5(path, 'w', { fixedTime: true });
   /** @type {Set<string>} */
   const written = new Set();
   let open = true;
@@ -54,7 +69,7 @@ export async function createEmbeddingsFile(path) {
         throw new Error(`${path}: dataset "${key}": shape [${shape.join(',')}] holds ${count} values but data has ${data.length}`);
       }
       try {
-        file.create_dataset({ name: key, data, shape, dtype: '<f' });
+        atFixedTime(() => file.create_dataset({ name: key, data, shape, dtype: '<f' }));
       } catch (e) {
         throw new Error(`${path}: cannot write dataset "${key}": ${hdf5ErrorSummary(e)}`);
       }
@@ -66,23 +81,26 @@ export async function createEmbeddingsFile(path) {
         throw new TypeError(`${path}: sentenceToIndex must be an object from sentence to dataset key, or null`);
       }
       open = false;
-      if (sentenceToIndex === null) {
-        file.close();
-        return;
+      if (sentenceToIndex !== null) {
+        try {
+          // As AllenNLP: shape (1,) of variable-length UTF-8 str, element 0 the JSON.
+          atFixedTime(() => file.create_dataset({ name: SENTENCE_TO_INDEX, data: [JSON.stringify(sentenceToIndex)], shape: [1] }));
+        } catch (e) {
+          closeAfterError(file);
+          throw new Error(`${path}: cannot write ${SENTENCE_TO_INDEX}: ${hdf5ErrorSummary(e)}`);
+        }
       }
       try {
-        // As AllenNLP: shape (1,) of variable-length UTF-8 str, element 0 the JSON.
-        file.create_dataset({ name: SENTENCE_TO_INDEX, data: [JSON.stringify(sentenceToIndex)], shape: [1] });
+        // Closing writes what HDF5 kept in its caches: a full disk may show only here.
+        atFixedTime(() => file.close());
       } catch (e) {
-        file.close();
-        throw new Error(`${path}: cannot write ${SENTENCE_TO_INDEX}: ${hdf5ErrorSummary(e)}`);
+        throw new Error(`${path}: cannot finish the file: ${hdf5ErrorSummary(e)}`);
       }
-      file.close();
     },
     abandon() {
       if (!open) return;
       open = false;
-      file.close();
+      closeAfterError(file);
     },
   };
 }

@@ -1,20 +1,24 @@
 /**
- * The `embed` command's output files. One writer per format, all with the
- * same calls — `write(index, result)`, `close()`, `abandon()` — so the
- * embedding loop does not care which:
+ * The `embed` command's output formats. Each sentence's result becomes a
+ * record — bytes appended to `<output>.part` in committed steps
+ * (committed-output.js) — and a last step makes the finished file from the
+ * complete part, the same for one run, a shard or a merge:
  *
- * - hdf5: AllenNLP's `allennlp elmo` layout (allennlp-hdf5.js);
- * - npy: one float32 array holding every sentence's rows one after another —
- *   a row per token, or a row per sentence when pooled — and, next to it,
- *   `<name>.index.json` saying which rows are which sentence;
- * - jsonl: one JSON object per sentence and line.
+ * - jsonl: a record is the sentence's JSON line (index, sentence, tokens,
+ *   shape, embedding); finishing renames the part;
+ * - npy: the header (the whole array's shape) comes before the first record,
+ *   a record is the sentence's rows, token-major — a row per token, or one
+ *   row when pooled; finishing writes `<name>.index.json`, saying which rows
+ *   are which sentence, and renames the part;
+ * - hdf5: a record is the sentence's float32 values; finishing writes
+ *   AllenNLP's layout (allennlp-hdf5.js) from them under a temporary name,
+ *   then renames it.
  */
-import { createWriteStream } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
-import { extname } from 'node:path';
-import { once } from 'node:events';
+import { open, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
 import { createEmbeddingsFile } from './allennlp-hdf5.js';
-import { createNpyFile } from './npy-file.js';
+import { npyHeader } from './npy-file.js';
+import { temporaryPath, writeFileAtomically } from '../io/atomic-file.js';
 import { prettyJson } from '../io/pretty-json.js';
 
 /** @typedef {'hdf5' | 'npy' | 'jsonl'} OutputFormat */
@@ -22,17 +26,22 @@ import { prettyJson } from '../io/pretty-json.js';
 
 /**
  * @typedef {object} OutputPlan
- * @property {string[]} sentences the input lines
+ * @property {string[]} sentences the input's lines, all of them
  * @property {string[][]} tokens each line's tokens
+ * @property {number[]} lines the lines this output holds, increasing (a shard's, or all)
+ * @property {boolean} sharded the output is one shard of the input
  * @property {boolean} pooled one vector (or one per layer) per sentence instead of per token
  * @property {boolean} [useSentenceKeys] hdf5: datasets named by the sentences themselves
  */
 
 /**
- * @typedef {object} EmbeddingWriter
- * @property {(index: number, result: Tensor) => Promise<void>} write sentence `index`'s result
- * @property {() => Promise<void>} close after the last sentence
- * @property {() => Promise<void>} abandon after an error: closes and deletes what was written
+ * @typedef {object} FormatCodec
+ * @property {OutputFormat} format
+ * @property {(shape: number[]) => Uint8Array} head bytes before the first record, given its shape (template)
+ * @property {(line: number, result: Tensor) => Uint8Array} encode line `line`'s record
+ * @property {(part: string, path: string, shape: number[] | null) => Promise<void>} finish
+ *   makes `path` from the part holding every record (`shape`: the records' template, null if none)
+ * @property {(path: string) => string[]} [companions] the other files `finish` writes beside `path`
  */
 
 const EXTENSIONS = /** @type {Record<string, OutputFormat>} */ ({ '.hdf5': 'hdf5', '.h5': 'hdf5', '.npy': 'npy', '.jsonl': 'jsonl', '.ndjson': 'jsonl' });
@@ -59,21 +68,42 @@ export function outputFormat(path, explicit) {
 }
 
 /**
- * @param {OutputFormat} format
- * @param {string} path `-` for stdout (jsonl only)
- * @param {OutputPlan} plan
- * @returns {Promise<EmbeddingWriter>}
+ * A record's shape with its token axis as -1 (none when pooled), the same for every sentence.
+ * @param {number[]} shape
+ * @param {boolean} pooled
  */
-export async function openEmbeddingWriter(format, path, plan) {
+export const shapeTemplate = (shape, pooled) => (pooled ? [...shape] : shape.map((d, axis) => (axis === shape.length - 2 ? -1 : d)));
+
+/**
+ * @param {number[]} template
+ * @param {number} tokens
+ */
+export const recordShape = (template, tokens) => template.map((d) => (d === -1 ? tokens : d));
+
+/** @param {number[]} shape */
+export const elementCount = (shape) => shape.reduce((a, b) => a * b, 1);
+
+/** @param {Float32Array} values */
+const bytesOf = (values) => new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+
+/** @param {string} path */
+const npyIndexPath = (path) => path.replace(/\.npy$/i, '') + '.index.json';
+
+/**
+ * @param {OutputFormat} format
+ * @param {OutputPlan} plan
+ * @returns {FormatCodec}
+ */
+export function formatCodec(format, plan) {
   if (plan.useSentenceKeys && format !== 'hdf5') throw new RangeError(`sentence keys are for HDF5 output, not ${format}`);
-  if (format === 'hdf5') return hdf5Writer(path, plan);
-  if (format === 'npy') return npyWriter(path, plan);
-  return jsonlWriter(path, plan);
+  if (format === 'hdf5') return hdf5Codec(plan);
+  if (format === 'npy') return npyCodec(plan);
+  return jsonlCodec(plan);
 }
 
 /**
  * Sentences as dataset names (AllenNLP's --use-sentence-keys) must be unique
- * and must not look like HDF5 paths.
+ * and must not look like HDF5 paths; checked on the whole input, shard or not.
  * @param {string[]} sentences
  */
 function checkSentenceKeys(sentences) {
@@ -93,26 +123,52 @@ function checkSentenceKeys(sentences) {
 }
 
 /**
- * @param {string} path
+ * The dataset name of line `line`.
  * @param {OutputPlan} plan
- * @returns {Promise<EmbeddingWriter>}
+ * @param {number} line
  */
-async function hdf5Writer(path, { sentences, useSentenceKeys }) {
-  if (useSentenceKeys) checkSentenceKeys(sentences);
-  const file = await createEmbeddingsFile(path);
-  /** @type {Record<string, string>} */
-  const sentenceToIndex = {};
+export const datasetKey = (plan, line) => (plan.useSentenceKeys ? plan.sentences[line] : String(line));
+
+/**
+ * @param {OutputPlan} plan
+ * @returns {FormatCodec}
+ */
+function hdf5Codec(plan) {
+  if (plan.useSentenceKeys) checkSentenceKeys(plan.sentences);
   return {
-    async write(index, { data, shape }) {
-      const key = useSentenceKeys ? sentences[index] : String(index);
-      file.write(key, data, shape);
-      sentenceToIndex[sentences[index]] = key;
-    },
-    // As AllenNLP: with sentence keys, no sentence_to_index dataset.
-    close: async () => file.close(useSentenceKeys ? null : sentenceToIndex),
-    async abandon() {
-      file.abandon();
-      await rm(path, { force: true });
+    format: 'hdf5',
+    head: () => new Uint8Array(0),
+    encode: (_line, { data }) => bytesOf(data),
+    async finish(part, path, template) {
+      const temporary = temporaryPath(path);
+      const file = await createEmbeddingsFile(temporary);
+      const handle = await open(part, 'r');
+      try {
+        /** @type {Record<string, string>} */
+        const sentenceToIndex = {};
+        let at = 0;
+        for (const line of plan.lines) {
+          const shape = recordShape(/** @type {number[]} */ (template), plan.tokens[line].length);
+          const data = new Float32Array(elementCount(shape));
+          const { bytesRead } = await handle.read(bytesOf(data), 0, data.byteLength, at);
+          if (bytesRead !== data.byteLength) throw new Error(`${part} ends at byte ${at + bytesRead}, before line ${line + 1}'s ${data.byteLength} bytes`);
+          at += data.byteLength;
+          const key = datasetKey(plan, line);
+          file.write(key, data, shape);
+          sentenceToIndex[plan.sentences[line]] = key;
+        }
+        // As AllenNLP: with sentence keys, no sentence_to_index dataset.
+        file.close(plan.useSentenceKeys ? null : sentenceToIndex);
+        const written = await open(temporary, 'r+');
+        await written.sync().finally(() => written.close());
+        await rename(temporary, path);
+      } catch (e) {
+        file.abandon();
+        await rm(temporary, { force: true });
+        throw e;
+      } finally {
+        await handle.close();
+      }
     },
   };
 }
@@ -134,31 +190,23 @@ function tokenMajor({ shape, data }) {
 }
 
 /**
- * @param {string} path
  * @param {OutputPlan} plan
- * @returns {Promise<EmbeddingWriter>}
+ * @returns {FormatCodec}
  */
-async function npyWriter(path, { sentences, tokens, pooled }) {
-  const lengths = tokens.map((t) => t.length);
-  const rows = pooled ? sentences.length : lengths.reduce((a, b) => a + b, 0);
-  const indexPath = path.replace(/\.npy$/i, '') + '.index.json';
-  /** @type {Awaited<ReturnType<typeof createNpyFile>> | null} */
-  let file = null;
-  /** @type {number[]} */
-  let shape = [rows];
+function npyCodec({ sentences, tokens, lines, sharded, pooled }) {
+  const lengths = lines.map((line) => tokens[line].length);
+  const rows = pooled ? lines.length : lengths.reduce((a, b) => a + b, 0);
+  /** @param {number[] | null} template */
+  const arrayShape = (template) => [rows, ...(template ?? []).filter((d) => d !== -1)];
   return {
-    async write(_index, result) {
-      // The first result tells the shape of a row: the tensor without its token axis, or all of it when pooled.
-      if (!file) {
-        const rowShape = pooled ? result.shape : result.shape.filter((_, axis) => axis !== result.shape.length - 2);
-        shape = [rows, ...rowShape];
-        file = await createNpyFile(path, shape);
-      }
-      await file.write(pooled ? result.data : tokenMajor(result));
-    },
-    async close() {
-      file ??= await createNpyFile(path, shape);
-      await file.close();
+    format: 'npy',
+    companions: (path) => [npyIndexPath(path)],
+    head: (template) => npyHeader(arrayShape(template)),
+    encode: (_line, result) => bytesOf(pooled ? result.data : tokenMajor(result)),
+    async finish(part, path, template) {
+      const shape = arrayShape(template);
+      // No record, no header yet (an empty input or shard): the array is (0,).
+      if (template === null) await writeFile(part, npyHeader(shape));
       /** @type {number[]} */
       const firstRow = [];
       let next = 0;
@@ -167,18 +215,16 @@ async function npyWriter(path, { sentences, tokens, pooled }) {
         next += pooled ? 1 : n;
       }
       const index = {
-        file: path.split(/[\\/]/).pop(),
+        file: basename(path),
         shape,
         rows: pooled ? 'one per sentence' : 'one per token, sentences one after another',
-        sentences,
+        sentences: lines.map((line) => sentences[line]),
         tokens: lengths,
         firstRow,
+        ...(sharded ? { lines } : {}),
       };
-      await writeFile(indexPath, prettyJson(index));
-    },
-    async abandon() {
-      if (file) await file.abandon();
-      await rm(indexPath, { force: true });
+      await writeFileAtomically(npyIndexPath(path), prettyJson(index));
+      await rename(part, path);
     },
   };
 }
@@ -197,28 +243,17 @@ function nested(data, shape) {
 }
 
 /**
- * @param {string} path
  * @param {OutputPlan} plan
- * @returns {Promise<EmbeddingWriter>}
+ * @returns {FormatCodec}
  */
-async function jsonlWriter(path, { sentences, tokens }) {
-  const toStdout = path === '-';
-  const stream = toStdout ? process.stdout : createWriteStream(path);
-  if (!toStdout) await once(stream, 'open');
+function jsonlCodec({ sentences, tokens }) {
   return {
-    async write(index, { shape, data }) {
-      const line = JSON.stringify({ index, sentence: sentences[index], tokens: tokens[index], shape, embedding: nested(data, shape) });
-      if (!stream.write(line + '\n')) await once(stream, 'drain');
-    },
-    async close() {
-      if (toStdout) return;
-      stream.end();
-      await once(stream, 'finish');
-    },
-    async abandon() {
-      if (toStdout) return;
-      stream.destroy();
-      await rm(path, { force: true });
+    format: 'jsonl',
+    head: () => new Uint8Array(0),
+    encode: (line, { shape, data }) =>
+      Buffer.from(`${JSON.stringify({ index: line, sentence: sentences[line], tokens: tokens[line], shape, embedding: nested(data, shape) })}\n`),
+    async finish(part, path) {
+      await rename(part, path);
     },
   };
 }

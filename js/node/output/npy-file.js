@@ -1,9 +1,8 @@
 /**
- * Writes one float32 array in NumPy's .npy format (version 1.0), row by row,
- * so a file larger than memory can be written: the shape goes in the header
- * first, and `close` checks that exactly that many values came.
+ * NumPy's .npy format (version 1.0) for one float32 array: the header that
+ * goes before its values, written first so that a file larger than memory
+ * can be appended row by row, and read back.
  */
-import { open, rm } from 'node:fs/promises';
 
 /**
  * The magic, version, header length, and the header dict padded with spaces
@@ -24,32 +23,20 @@ export function npyHeader(shape) {
 }
 
 /**
- * @param {string} path created or truncated
- * @param {number[]} shape the whole array's shape
+ * The shape in a float32 .npy file's header, and where its data starts.
+ * @param {import('node:fs/promises').FileHandle} handle
+ * @param {string} path for messages
+ * @returns {Promise<{ shape: number[], dataOffset: number }>}
  */
-export async function createNpyFile(path, shape) {
-  const expected = shape.reduce((a, b) => a * b, 1);
-  const file = await open(path, 'w');
-  await file.write(npyHeader(shape));
-  let written = 0;
-  let open_ = true;
-  return {
-    /** @param {Float32Array} values the next values, in row-major order (little-endian hosts) */
-    async write(values) {
-      if (written + values.length > expected) throw new Error(`${path}: more than the ${expected} values of shape (${shape.join(', ')})`);
-      await file.write(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-      written += values.length;
-    },
-    async close() {
-      open_ = false;
-      await file.close();
-      if (written !== expected) throw new Error(`${path}: ${written} values written, shape (${shape.join(', ')}) needs ${expected}`);
-    },
-    /** Closes and deletes the file (after an error). */
-    async abandon() {
-      if (open_) await file.close();
-      open_ = false;
-      await rm(path, { force: true });
-    },
-  };
+export async function readNpyHeader(handle, path) {
+  const start = Buffer.alloc(10);
+  await handle.read(start, 0, 10, 0);
+  if (start.subarray(0, 8).toString('latin1') !== '\x93NUMPY\x01\x00') throw new Error(`${path} is not a version 1.0 .npy file`);
+  const length = start.readUInt16LE(8);
+  const header = Buffer.alloc(length);
+  const { bytesRead } = await handle.read(header, 0, length, 10);
+  const dict = header.subarray(0, bytesRead).toString('latin1');
+  const m = /^\{'descr': '<f4', 'fortran_order': False, 'shape': \(([\d, ]*)\), \} *\n$/.exec(dict);
+  if (!m) throw new Error(`${path}: not a float32 C-order .npy header: ${JSON.stringify(dict.trim())}`);
+  return { shape: m[1].split(',').filter((d) => d.trim() !== '').map(Number), dataOffset: 10 + length };
 }
