@@ -14,6 +14,7 @@ import { osisToText } from '../../models/mini/recipe/readers/osis.js';
 import { readLazyLoadDb, unserialize } from '../../models/mini/recipe/readers/r-lazyload.js';
 import { decodeNumber, readDictd } from '../../models/mini/recipe/readers/dictd.js';
 import { parseFortunes } from '../../models/mini/recipe/readers/fortune.js';
+import { jargonEntryParagraphs, devilEntryParagraphs } from '../../models/mini/recipe/sources/dictd.js';
 
 /** @param {(dir: string) => void} body */
 function inTempDir(body) {
@@ -178,4 +179,15 @@ test('dictd: base-64 offsets, entries once each in data order, without the 00-da
 test('fortune files: cookies between % lines, attribution lines left out', () => {
   const file = 'A bird in the hand\nmakes it hard to blow your nose.\n%\nA nickel ain\'t worth a dime anymore.\n\t\t-- Yogi Berra\n%\n  "Quoted," he said.\n    ― Somebody, "A Book"\n%\n';
   assert.deepEqual(parseFortunes(file), ['A bird in the hand makes it hard to blow your nose.', "A nickel ain't worth a dime anymore.", '"Quoted," he said.']);
+});
+
+test('dictionary entries: headwords, parts of speech, sense numbers and usage tags go, the prose stays', () => {
+  assert.deepEqual(jargonEntryParagraphs('feeping creature\n n.\n\n    [from {feeping creaturism}] An unnecessary\n    feature.\n\n    2. [common] A second sense.\n'), [
+    'An unnecessary feature.',
+    'A second sense.',
+  ]);
+  assert.deepEqual(devilEntryParagraphs('ABNORMAL, adj.  Not conforming to standard.  In matters of\nthought, to be independent is to be abnormal.\n\n    Verse of it.\n'), [
+    'Not conforming to standard.  In matters of thought, to be independent is to be abnormal.',
+    'Verse of it.',
+  ]);
 });
