@@ -73,8 +73,9 @@ test('OSIS: notes and titles go with their content, words stay, structure become
     '<chapter n="1" osisID="Gen.1" sID="Gen.1"/><verse osisID="Gen.1.1" n="1"/><title type="x-s">The Creation</title>' +
     '<w lemma="strong:H7225">In</w> the <w lemma="strong:H0430">beginning</w>, God<note placement="foot"><reference>1:1 </reference>Hebrew “Elohim”.</note><w>created</w> ' +
     '<transChange type="added">the</transChange> heavens &amp; the earth.<div type="x-p" sID="p2"/>“Let there be <l level="1"/>light,” <hi type="italic">he</hi> said.';
-  const paragraphs = osisToText(osis).split(/\n\s*\n/).map((p) => p.replace(/\s+/g, ' ').trim()).filter(Boolean);
-  assert.deepEqual(paragraphs, ['In the beginning, God created the heavens & the earth.', '“Let there be light,” he said.']);
+  const paragraphsOf = (/** @type {string} */ text) => text.split(/\n\s*\n/).map((p) => p.replace(/\s+/g, ' ').trim()).filter(Boolean);
+  assert.deepEqual(paragraphsOf(osisToText(osis)), ['In the beginning, God created the heavens & the earth.', '“Let there be light,” he said.']);
+  assert.deepEqual(paragraphsOf(osisToText(`${osis}<chapter n="2"/>Thus.`, { paragraphs: false })), ['In the beginning, God created the heavens & the earth. “Let there be light,” he said.', 'Thus.'], 'breaks at chapters only');
 });
 
 /** Writes R's XDR serialization, version 2, of strings, integer vectors and named lists. */

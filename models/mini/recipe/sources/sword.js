@@ -1,7 +1,8 @@
 /**
  * Paragraphs of a SWORD module installed by a Debian `sword-*` package:
- * a Bible (verses run on into paragraphs, as printed) or a commentary
- * (each comment its own paragraphs), OSIS markup removed, verse numbers and
+ * a Bible (verses run on within a chapter: its paragraph and stanza marks
+ * fall inside the sentences of its poetry) or a commentary (each comment
+ * its own paragraphs), OSIS markup removed, verse numbers and
  * verse headings stripped.
  */
 import { readFileSync } from 'node:fs';
@@ -24,7 +25,7 @@ export function* swordParagraphs(module, kind) {
   }
   const dir = join(SWORD_ROOT, conf.DataPath);
   for (const testament of /** @type {const} */ (['ot', 'nt'])) {
-    const parts = [...testamentEntries(dir, testament, conf.ModDrv)].map(osisToText);
+    const parts = [...testamentEntries(dir, testament, conf.ModDrv)].map((osis) => osisToText(osis, { paragraphs: kind === 'commentary' }));
     for (const paragraph of parts.join(kind === 'bible' ? ' ' : '\n\n').split(/\n\s*\n/)) {
       const text = stripVerseNumbers(paragraph.replace(/\s+/g, ' ').trim());
       if (text) yield text;
