@@ -40,9 +40,8 @@ const TENSOR_INFO_BYTES = 32;
 /** elmo_trainer_batch on wasm32: seven 4-byte fields. */
 const BATCH_BYTES = 28;
 
-/** ELMO_TRAINER_EVAL_CARRY, ELMO_TRAINER_EVAL_RESET */
-const EVAL_CARRY = 1;
-const EVAL_RESET = 2;
+/** The ELMO_TRAINER_EVAL_* flags of elmo_trainer_eval (tests/js/c-header.test.js checks them). */
+export const EVAL_FLAGS = Object.freeze({ CARRY: 1, RESET: 2 });
 
 /**
  * The C trainer reads the boundary tokens as the literal words "<S>" and
@@ -327,7 +326,7 @@ export class Trainer {
   eval(batch, { carry = false, reset = false } = {}) {
     return this.#withBatch(batch, (ptr, heap) => {
       const out = heap.alloc(32);
-      this.#check(this.#core.fn.elmo_trainer_eval(this.#handle, ptr, (carry ? EVAL_CARRY : 0) | (reset ? EVAL_RESET : 0), out, out + 16), 'elmo_trainer_eval');
+      this.#check(this.#core.fn.elmo_trainer_eval(this.#handle, ptr, (carry ? EVAL_FLAGS.CARRY : 0) | (reset ? EVAL_FLAGS.RESET : 0), out, out + 16), 'elmo_trainer_eval');
       const view = new DataView(this.#core.memory.buffer);
       return {
         nll: [view.getFloat64(out, true), view.getFloat64(out + 8, true)],

@@ -1,13 +1,15 @@
 /**
  * What JS restates of include/elmo.h (a wasm module exports functions, not
  * enums or macros) is checked against the header itself: the status codes,
- * the embed flags, and the limits in js/defaults.js.
+ * the embed flags, the trainer's evaluation flags, and the limits in
+ * js/defaults.js.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { DEFAULTS } from '../../js/defaults.js';
 import { EMBED_FLAGS, Status } from '../../js/core/wasm-core.js';
+import { EVAL_FLAGS } from '../../js/train/trainer.js';
 
 const header = await readFile(new URL('../../include/elmo.h', import.meta.url), 'utf8');
 
@@ -48,6 +50,13 @@ test('EMBED_FLAGS are the ELMO_EMBED_* flags', () => {
   assert.ok(body, 'the elmo_embed flags enum not found');
   const flags = Object.fromEntries(Object.entries(enumMembers(body)).map(([name, value]) => [name.replace(/^ELMO_EMBED_/, ''), value]));
   assert.deepEqual({ ...EMBED_FLAGS }, flags);
+});
+
+test('EVAL_FLAGS are the ELMO_TRAINER_EVAL_* flags', () => {
+  const body = /\/\* Flags of elmo_trainer_eval\(\)\. \*\/\s*enum \{([\s\S]*?)\};/.exec(header)?.[1];
+  assert.ok(body, 'the elmo_trainer_eval flags enum not found');
+  const flags = Object.fromEntries(Object.entries(enumMembers(body)).map(([name, value]) => [name.replace(/^ELMO_TRAINER_EVAL_/, ''), value]));
+  assert.deepEqual({ ...EVAL_FLAGS }, flags);
 });
 
 test('the limits in js/defaults.js are the core\'s', () => {
