@@ -218,6 +218,10 @@ ELMO_API void elmo_context_free(elmo_context *ctx);
  * then Adagrad: accumulator += g², weight -= learning_rate * g / sqrt(accumulator).
  * Each batch row and direction starts from the LSTM state it ended the
  * previous step with (zeros at first); the gradient stops at the batch's start.
+ * A sentence starts from zeros too, where its direction reads its first
+ * boundary ("<S>" forward, "</S>" backward), as inference and perplexity run
+ * it; carry_sentences 1 carries the state across sentences as bilm-tf does
+ * (whose backward LM can then fail from a zero state: README, "Training").
  */
 typedef struct elmo_trainer elmo_trainer;
 
@@ -229,6 +233,7 @@ typedef struct elmo_trainer_params {
     int32_t n_negatives;       /* 8192 sampled softmax words; >= n_vocab: the full softmax */
     int32_t batch_size;        /* 128 rows */
     int32_t unroll_steps;      /* 20 steps per row */
+    int32_t carry_sentences;   /* 0: each sentence starts from zeros; 1: bilm-tf's state across sentences */
     uint64_t seed;             /* 0: of the initialization, dropout and sampling */
 } elmo_trainer_params;
 

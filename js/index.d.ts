@@ -210,6 +210,8 @@ export interface TrainerParams {
   batchSize?: number;
   /** Steps of a row, default 20. */
   unroll?: number;
+  /** false (default): each sentence starts from a zero LSTM state, as inference runs it; true: bilm-tf's state carried across sentences. */
+  carrySentences?: boolean;
   /** Of the initialization, dropout and sampling, default 0. */
   seed?: number | bigint;
 }

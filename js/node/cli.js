@@ -74,7 +74,7 @@ const USAGE = `Usage:
   elmo-wasm train <text file | folder> <out-dir> [--options <options.json>]
                   [--vocab <vocab.txt> | --vocab-size N] [--tokens N | --epochs N]
                   [--batch-size N] [--unroll N] [--negatives N] [--lr X] [--dropout X]
-                  [--seed N] [--tokenize] [--heldout <text>] [--threads 1|2]
+                  [--seed N] [--tokenize] [--carry-sentences] [--heldout <text>] [--threads 1|2]
                   [--checkpoint-every <minutes | Ntokens>] [--resume]
                   [--init-from <model-dir>]
       Train a biLM as bilm-tf does (Adagrad, sampled softmax, both directions)
@@ -88,8 +88,8 @@ const USAGE = `Usage:
       projection_dim 128, 2 layers, skip connections, clips 3}.
       <out-dir> gets options.json, weights.hdf5 (bilm-tf's layout: \`convert\`
       and AllenNLP load it), softmax.hdf5, vocab.txt and checkpoint.bin, all
-      written atomically at each checkpoint; --heldout prints that text's
-      perplexity there. --resume continues the run in <out-dir> (same text)
+      written atomically at each checkpoint, and train-log.txt, one time-stamped
+      line per checkpoint; --heldout adds that text's perplexity there. --resume continues the run in <out-dir> (same text)
       with its saved settings (--tokens or --epochs may set a new end) and
       ends bit-identical to an uninterrupted run of the same settings.
       --init-from <model-dir> fine-tunes a model \`train\` wrote (as bilm-tf's
@@ -97,6 +97,9 @@ const USAGE = `Usage:
       accumulators; use a lower --lr (e.g. 0.05) and watch --heldout.
       --threads 2 (the default on a machine of 2 cores or more) runs the two
       directions side by side; the weights are the same bits as on 1 thread.
+      Each sentence starts from a zero LSTM state, as embedding and perplexity
+      run it; --carry-sentences carries the state across sentences as bilm-tf
+      does (its backward LM can then fail from a zero state: README, Training).
   elmo-wasm perplexity <model-dir> <text file | folder> [--tokenize] [--batch-size N] [--threads 1|2]
       Perplexity of a text (one sentence per line, white-space-tokenized, or
       --tokenize with the built-in tokenizer) under a model \`train\` wrote
@@ -288,7 +291,8 @@ function checkpointEvery(text) {
 }
 
 /** Flags that shape a run; a resumed run takes them from its checkpoint (--tokens and --epochs may extend it). */
-const RUN_FLAGS = ['options', 'init-from', 'vocab', 'vocab-size', 'batch-size', 'unroll', 'negatives', 'lr', 'dropout', 'seed', 'tokenize'];
+const RUN_FLAGS = ['options', 'init-from', 'vocab', 'vocab-size', 'batch-size', 'unroll', 'negatives', 'lr', 'dropout', 'seed', 'tokenize', 'carry-sentences'];
+const BOOLEAN_RUN_FLAGS = ['tokenize', 'carry-sentences'];
 
 /**
  * --threads of train and perplexity: 1 or 2 (the trainer's two directions), by default 2 where there are 2 cores.
@@ -303,10 +307,10 @@ async function trainThreads(text) {
 
 /** @param {string[]} args */
 async function trainCommand(args) {
-  const strings = [...RUN_FLAGS.filter((f) => f !== 'tokenize'), 'tokens', 'epochs', 'heldout', 'checkpoint-every', 'threads'];
+  const strings = [...RUN_FLAGS.filter((f) => !BOOLEAN_RUN_FLAGS.includes(f)), 'tokens', 'epochs', 'heldout', 'checkpoint-every', 'threads'];
   const { values: v, positionals } = parse(
     args,
-    { ...Object.fromEntries(strings.map((f) => [f, { type: 'string' }])), tokenize: { type: 'boolean' }, resume: { type: 'boolean' } },
+    { ...Object.fromEntries([...strings.map((f) => [f, { type: 'string' }]), ...[...BOOLEAN_RUN_FLAGS, 'resume'].map((f) => [f, { type: 'boolean' }])]) },
     2,
   );
   const values = /** @type {Record<string, string | undefined>} */ (/** @type {unknown} */ (v));
@@ -326,6 +330,7 @@ async function trainCommand(args) {
     negatives: int('negatives'),
     learningRate: values.lr === undefined ? undefined : number(values.lr, '--lr', (x) => x > 0 && Number.isFinite(x), 'a positive number'),
     dropout: values.dropout === undefined ? undefined : number(values.dropout, '--dropout', (x) => x >= 0 && x < 1, 'in [0, 1)'),
+    carrySentences: v['carry-sentences'] ? true : undefined,
     seed: values.seed === undefined ? 0 : number(values.seed, '--seed', (x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32, 'an integer in [0, 2^32)'),
   };
   const [input, outDir] = positionals;

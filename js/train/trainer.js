@@ -20,6 +20,9 @@ import { threadSupport } from '../core/runtime.js';
  * @property {number} [negatives] 8192 sampled softmax words (>= the vocabulary: full softmax)
  * @property {number} [batchSize] 128
  * @property {number} [unroll] 20
+ * @property {boolean} [carrySentences] false: each sentence starts from a zero
+ *   LSTM state, as inference and perplexity run it; true: bilm-tf's state
+ *   carried across sentences (README, "Training")
  * @property {number | bigint} [seed] 0
  */
 
@@ -29,10 +32,10 @@ import { threadSupport } from '../core/runtime.js';
 const BUFFERS = Object.freeze({ weights: 0, gradients: 1, accumulators: 2 });
 
 /**
- * elmo_trainer_params as wasm32 lays it out: four floats, three int32, then
- * the uint64 seed at the next 8-byte boundary.
+ * elmo_trainer_params as wasm32 lays it out: four floats, three positive
+ * int32, the int32 carry_sentences flag, then the uint64 seed.
  */
-const PARAMS = { bytes: 40, floats: ['learningRate', 'initialAccumulator', 'clipNorm', 'dropout'], ints: ['negatives', 'batchSize', 'unroll'], seed: 32 };
+const PARAMS = { bytes: 40, floats: ['learningRate', 'initialAccumulator', 'clipNorm', 'dropout'], ints: ['negatives', 'batchSize', 'unroll'], carrySentences: 28, seed: 32 };
 
 /** elmo_trainer_tensor_info on wasm32: name, rank, shape[4], count, data. */
 const TENSOR_INFO_BYTES = 32;
@@ -134,7 +137,7 @@ export class Trainer {
       const p = heap.alloc(PARAMS.bytes);
       core.fn.elmo_trainer_default_params(p);
       const view = new DataView(core.memory.buffer);
-      /** @type {Record<string, number | bigint>} */
+      /** @type {Record<string, number | bigint | boolean>} */
       const chosen = {};
       PARAMS.floats.forEach((name, i) => {
         const value = /** @type {any} */ (params)[name];
@@ -153,6 +156,11 @@ export class Trainer {
         }
         chosen[name] = view.getInt32(at, true);
       });
+      if (params.carrySentences !== undefined) {
+        if (typeof params.carrySentences !== 'boolean') throw new TypeError(`carrySentences must be a boolean, got ${JSON.stringify(params.carrySentences)}`);
+        view.setInt32(p + PARAMS.carrySentences, params.carrySentences ? 1 : 0, true);
+      }
+      chosen.carrySentences = view.getInt32(p + PARAMS.carrySentences, true) === 1;
       if (params.seed !== undefined) {
         const seed = BigInt(params.seed);
         if (seed < 0n || seed >= 1n << 64n) throw new RangeError(`seed must be in [0, 2^64), got ${seed}`);

@@ -5,11 +5,20 @@
  * layers"). Dropout is on the layer's input (bilm-tf's DropoutWrapper); a
  * skip connection (layers >= 1) adds that dropped input to the output
  * (ResidualWrapper inside the dropout). The gradient stops at the batch's
- * initial state.
+ * initial state, and at a restart: a position that starts from zeros (a
+ * sentence's first input, net.h) has no state before it, so neither its
+ * forget term nor the gradient reaches the step before.
  */
 #include <string.h>
 
 #include "train/net.h"
+
+/* The cell state position n (row r, step t) reads, NULL: zeros. */
+static const real *c_before(const elmo_train_lstm_saved *s, const uint8_t *restart, size_t n, size_t t, size_t r,
+                            size_t H) {
+    if (restart && restart[n]) return NULL;
+    return t ? s->c + (n - 1) * H : s->c0 + r * H;
+}
 
 static real clip(real x, real limit, real *mask) {
     *mask = x > limit || x < -limit ? 0 : 1;
@@ -17,7 +26,7 @@ static real clip(real x, real limit, real *mask) {
 }
 
 void elmo_train_lstm_forward(elmo_train_net *net, int32_t dir, int32_t layer, const real *x, const real *drop,
-                             real *h_state, real *c_state) {
+                             const uint8_t *restart, real *h_state, real *c_state) {
     const elmo_hparams *hp = &net->hp;
     const size_t B = (size_t)net->batch, T = (size_t)net->unroll, N = net->positions;
     const size_t P = (size_t)hp->proj_dim, H = (size_t)hp->lstm_dim, G = 4 * H;
@@ -35,21 +44,27 @@ void elmo_train_lstm_forward(elmo_train_net *net, int32_t dir, int32_t layer, co
     elmo_train_mul(N, s->xin, P, &w_x, bias, s->gates, G, 0);
     memcpy(s->c0, c_state, B * H * sizeof(real));
     for (size_t t = 0; t < T; t++) {
-        for (size_t r = 0; r < B; r++)
-            memcpy(s->hprev + (r * T + t) * P, t ? s->y + (r * T + t - 1) * P : h_state + r * P, P * sizeof(real));
+        for (size_t r = 0; r < B; r++) {
+            real *hprev = s->hprev + (r * T + t) * P;
+            if (restart && restart[r * T + t])
+                memset(hprev, 0, P * sizeof(real));
+            else
+                memcpy(hprev, t ? s->y + (r * T + t - 1) * P : h_state + r * P, P * sizeof(real));
+        }
         /* y holds h until the skip is added below, after the last step */
         real *gates_t = s->gates + t * G;
         elmo_train_mul(B, s->hprev + t * P, T * P, &w_h, NULL, gates_t, T * G, 1);
         for (size_t r = 0; r < B; r++) {
             const size_t n = r * T + t;
             real *z = s->gates + n * G, *c = s->c + n * H, *tc = s->tc + n * H;
-            const real *c_prev = t ? s->c + (n - 1) * H : s->c0 + r * H;
+            const real *c_prev = c_before(s, restart, n, t, r, H);
             /* the gates in place: sigmoid(i), tanh(j), sigmoid(f + 1), sigmoid(o) */
             for (size_t u = 2 * H; u < 3 * H; u++) z[u] += 1;
             elmo_train_sigmoid(H, z, z);
             elmo_train_tanh(H, z + H, z + H);
             elmo_train_sigmoid(2 * H, z + 2 * H, z + 2 * H);
-            for (size_t u = 0; u < H; u++) c[u] = clip(z[2 * H + u] * c_prev[u] + z[u] * z[H + u], cell_clip, &s->cmask[n * H + u]);
+            for (size_t u = 0; u < H; u++)
+                c[u] = clip((c_prev ? z[2 * H + u] * c_prev[u] : 0) + z[u] * z[H + u], cell_clip, &s->cmask[n * H + u]);
             elmo_train_tanh(H, c, tc);
             for (size_t u = 0; u < H; u++) s->m[n * H + u] = z[3 * H + u] * tc[u];
         }
@@ -67,7 +82,8 @@ void elmo_train_lstm_forward(elmo_train_net *net, int32_t dir, int32_t layer, co
         for (size_t e = 0; e < N * P; e++) s->y[e] += s->xin[e];
 }
 
-void elmo_train_lstm_backward(elmo_train_net *net, int32_t dir, int32_t layer, const real *drop) {
+void elmo_train_lstm_backward(elmo_train_net *net, int32_t dir, int32_t layer, const real *drop,
+                              const uint8_t *restart) {
     const elmo_hparams *hp = &net->hp;
     const size_t B = (size_t)net->batch, T = (size_t)net->unroll, N = net->positions;
     const size_t P = (size_t)hp->proj_dim, H = (size_t)hp->lstm_dim, G = 4 * H;
@@ -95,7 +111,7 @@ void elmo_train_lstm_backward(elmo_train_net *net, int32_t dir, int32_t layer, c
         elmo_train_mul(B, dhraw + t * P, T * P, &w_p_t, NULL, dm, H, 0);
         for (size_t r = 0; r < B; r++) {
             const size_t n = r * T + t;
-            const real *z = s->gates + n * G, *c_prev = t ? s->c + (n - 1) * H : s->c0 + r * H;
+            const real *z = s->gates + n * G, *c_prev = c_before(s, restart, n, t, r, H);
             real *d = dz + n * G;
             for (size_t u = 0; u < H; u++) {
                 const real i = z[u], j = z[H + u], f = z[2 * H + u], o = z[3 * H + u];
@@ -104,11 +120,14 @@ void elmo_train_lstm_backward(elmo_train_net *net, int32_t dir, int32_t layer, c
                 const real g_c = (dc[r * H + u] + g_m * o * (1 - tc * tc)) * s->cmask[n * H + u];
                 d[u] = g_c * j * i * (1 - i);
                 d[H + u] = g_c * i * (1 - j * j);
-                d[2 * H + u] = g_c * c_prev[u] * f * (1 - f);
-                dc[r * H + u] = g_c * f;
+                d[2 * H + u] = c_prev ? g_c * c_prev[u] * f * (1 - f) : 0;
+                dc[r * H + u] = c_prev ? g_c * f : 0;
             }
         }
-        if (t) elmo_train_mul(B, dz + t * G, T * G, &w_h_t, NULL, dh, P, 0);
+        if (!t) continue;
+        elmo_train_mul(B, dz + t * G, T * G, &w_h_t, NULL, dh, P, 0);
+        for (size_t r = 0; restart && r < B; r++)
+            if (restart[r * T + t]) memset(dh + r * P, 0, P * sizeof(real));
     }
     elmo_train_mul_tn(H, P, N, s->m, H, dhraw, P, net->g + at->lstm_w_proj[layer][dir], P, sd->tn_scratch);
     elmo_train_mul_tn(P, G, N, s->xin, P, dz, G, dW, G, sd->tn_scratch);

@@ -147,7 +147,7 @@ static void run_direction(elmo_train_net *net, const elmo_train_inputs *in, real
             h = state + ((size_t)dir * (size_t)hp->n_layers + (size_t)l) * state_slot, c = h + B * P;
         else
             memset(s->scratch_state, 0, state_slot * sizeof(real));
-        elmo_train_lstm_forward(net, dir, l, x, in->drop_in[dir][l], h, c);
+        elmo_train_lstm_forward(net, dir, l, x, in->drop_in[dir][l], in->restart[dir], h, c);
     }
     const real *top = net->lstm[dir][hp->n_layers - 1].y, *drop = in->drop_out[dir];
     for (size_t e = 0; e < N * P; e++) s->hs[e] = drop ? top[e] * drop[e] : top[e];
@@ -157,7 +157,7 @@ static void run_direction(elmo_train_net *net, const elmo_train_inputs *in, real
     if (!backward) return;
     for (size_t e = 0; e < N * P; e++) s->d_y[e] = drop ? s->d_hs[e] * drop[e] : s->d_hs[e];
     for (int32_t l = hp->n_layers - 1; l >= 0; l--) {
-        elmo_train_lstm_backward(net, dir, l, in->drop_in[dir][l]);
+        elmo_train_lstm_backward(net, dir, l, in->drop_in[dir][l], in->restart[dir]);
         memcpy(s->d_y, s->d_x, N * P * sizeof(real));
     }
     memset(s->d_tok, 0, (size_t)in->n_tokens * P * sizeof(real));

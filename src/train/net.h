@@ -40,6 +40,8 @@ typedef struct elmo_train_inputs {
     const int32_t *n_live;                  /* per token: chars before its PAD tail (BOW … EOW) */
     const int32_t *tokens[2];               /* per direction, per position: index into the table */
     const int32_t *targets[2];              /* per direction, per position: vocab id, or -1: not predicted */
+    const uint8_t *restart[2];              /* per direction, per position: 1 where every layer starts from zeros
+                                             * instead of the step before (a sentence's first input); NULL: none */
     const real *drop_in[2][ELMO_MAX_LAYERS]; /* positions × P: 0 or 1/keep, NULL: no dropout */
     const real *drop_out[2];                 /* likewise, on the top layer's output */
     const elmo_train_samples *samples[2];    /* NULL: the full softmax */
@@ -165,9 +167,10 @@ void elmo_train_tokens_forward(elmo_train_net *net, const elmo_train_inputs *in,
 void elmo_train_tokens_backward(elmo_train_net *net, const elmo_train_inputs *in, const elmo_train_worker *w);
 /* One direction's layer, on dir[dir]'s scratch. */
 void elmo_train_lstm_forward(elmo_train_net *net, int32_t dir, int32_t layer, const real *x, const real *drop,
-                             real *h_state, real *c_state);
+                             const uint8_t *restart, real *h_state, real *c_state);
 /* From dir[dir].d_y (the output's gradient) to dir[dir].d_x (the input's, dropout applied). */
-void elmo_train_lstm_backward(elmo_train_net *net, int32_t dir, int32_t layer, const real *drop);
+void elmo_train_lstm_backward(elmo_train_net *net, int32_t dir, int32_t layer, const real *drop,
+                              const uint8_t *restart);
 /* From dir[dir].hs to the NLL of direction dir; with backward, dir[dir].d_hs and the softmax
  * gradients, each prediction's gradient weighted by scale, kept in dir[dir] until
  * elmo_train_softmax_reduce adds them to net->g. */

@@ -27,6 +27,8 @@ struct elmo_trainer {
     real *state, *eval_state;
     real *masks;          /* (2 * (n_layers + 1), N, P) dropout masks */
     int32_t *char_rows, *n_live;
+    uint8_t *boundary;    /* per table token: 1 "<S>", 2 "</S>", 0 a word */
+    uint8_t *restart[2];  /* per direction, per position: starts its sentence (elmo_train_inputs) */
     int32_t *sample_ids[2];
     real *log_q[2], *true_log_q[2];
     uint32_t *seen, seen_mark;
@@ -44,7 +46,7 @@ static elmo_status fail(elmo_trainer *t, elmo_status status, const char *fmt, ..
 }
 
 elmo_trainer_params elmo_trainer_default_params(void) {
-    return (elmo_trainer_params){0.2f, 1.0f, 10.0f, 0.1f, 8192, 128, 20, 0};
+    return (elmo_trainer_params){0.2f, 1.0f, 10.0f, 0.1f, 8192, 128, 20, 0, 0};
 }
 
 elmo_trainer *elmo_trainer_create(void) { return calloc(1, sizeof(elmo_trainer)); }
@@ -52,7 +54,7 @@ elmo_trainer *elmo_trainer_create(void) { return calloc(1, sizeof(elmo_trainer))
 static void release(elmo_trainer *t) {
     if (t->ready) elmo_train_net_free(&t->net);
     free(t->accum), free(t->state), free(t->eval_state), free(t->masks), free(t->char_rows), free(t->n_live);
-    free(t->seen);
+    free(t->seen), free(t->boundary), free(t->restart[0]), free(t->restart[1]);
     for (int d = 0; d < 2; d++) free(t->sample_ids[d]), free(t->log_q[d]), free(t->true_log_q[d]);
     const elmo_trainer_params params = t->params;
     elmo_thread_pool *pool = t->pool;
@@ -122,6 +124,8 @@ static elmo_status check_params(elmo_trainer *t, int32_t n_vocab, const elmo_tra
     if (!(p->clip_norm > 0)) return fail(t, ELMO_STATUS_INVALID_ARGUMENT, "clip_norm must be > 0, got %g", p->clip_norm);
     if (!(p->dropout >= 0 && p->dropout < 1))
         return fail(t, ELMO_STATUS_INVALID_ARGUMENT, "dropout must be in [0, 1), got %g", p->dropout);
+    if (p->carry_sentences != 0 && p->carry_sentences != 1)
+        return fail(t, ELMO_STATUS_INVALID_ARGUMENT, "carry_sentences must be 0 or 1, got %d", (int)p->carry_sentences);
     if (p->n_negatives < 1) return fail(t, ELMO_STATUS_INVALID_ARGUMENT, "n_negatives must be >= 1, got %d", (int)p->n_negatives);
     if (p->batch_size < 1 || p->unroll_steps < 1 || (int64_t)p->batch_size * p->unroll_steps > (1 << 24))
         return fail(t, ELMO_STATUS_INVALID_ARGUMENT, "batch_size (%d) and unroll_steps (%d) must be >= 1, their product <= 2^24",
@@ -153,7 +157,10 @@ elmo_status elmo_trainer_init(elmo_trainer *t, const char *json, size_t json_len
     t->char_rows = malloc(U * L * sizeof(int32_t));
     t->n_live = malloc(U * sizeof(int32_t));
     t->seen = calloc((size_t)n_vocab, sizeof(uint32_t));
-    int ok = t->accum && t->state && t->eval_state && t->masks && t->char_rows && t->n_live && t->seen;
+    t->boundary = malloc(U);
+    for (int d = 0; d < 2; d++) t->restart[d] = malloc(N);
+    int ok = t->accum && t->state && t->eval_state && t->masks && t->char_rows && t->n_live && t->seen && t->boundary &&
+             t->restart[0] && t->restart[1];
     for (int d = 0; d < 2 && K; d++) {
         t->sample_ids[d] = malloc((size_t)K * sizeof(int32_t));
         t->log_q[d] = malloc((size_t)K * sizeof(real));
@@ -188,10 +195,9 @@ static elmo_status read_batch(elmo_trainer *t, const elmo_trainer_batch *b) {
         const uint8_t *bytes = b->token_bytes + start;
         const size_t len = end - start;
         int32_t *row = t->char_rows + (size_t)u * (size_t)L;
-        if (len == 3 && memcmp(bytes, "<S>", 3) == 0)
-            elmo_char_ids_boundary(ELMO_CHAR_BOS, L, row);
-        else if (len == 4 && memcmp(bytes, "</S>", 4) == 0)
-            elmo_char_ids_boundary(ELMO_CHAR_EOS, L, row);
+        t->boundary[u] = len == 3 && memcmp(bytes, "<S>", 3) == 0 ? 1 : len == 4 && memcmp(bytes, "</S>", 4) == 0 ? 2 : 0;
+        if (t->boundary[u])
+            elmo_char_ids_boundary(t->boundary[u] == 1 ? ELMO_CHAR_BOS : ELMO_CHAR_EOS, L, row);
         else
             elmo_char_ids(bytes, len, L, row);
         int32_t live = 0;
@@ -211,13 +217,19 @@ static elmo_status read_batch(elmo_trainer *t, const elmo_trainer_batch *b) {
     return ELMO_STATUS_OK;
 }
 
+/* A sentence starts where a direction reads its first boundary: "<S>" forward, "</S>" backward. */
 static elmo_train_inputs inputs_of(const elmo_trainer *t, const elmo_trainer_batch *b) {
     elmo_train_inputs in;
     memset(&in, 0, sizeof in);
     in.n_tokens = b->n_tokens;
     in.char_rows = t->char_rows;
     in.n_live = t->n_live;
-    for (int d = 0; d < 2; d++) in.tokens[d] = b->tokens[d], in.targets[d] = b->targets[d];
+    for (int d = 0; d < 2; d++) {
+        in.tokens[d] = b->tokens[d], in.targets[d] = b->targets[d];
+        if (t->params.carry_sentences) continue;
+        for (size_t n = 0; n < t->net.positions; n++) t->restart[d][n] = t->boundary[b->tokens[d][n]] == 1 + d;
+        in.restart[d] = t->restart[d];
+    }
     return in;
 }
 

@@ -4,7 +4,8 @@
  * double-precision build of the trainer (-DELMO_TRAIN_DOUBLE), on small
  * shapes: both directions, skip connections on and off, relu and tanh, the
  * clips active and not, dropout with fixed masks, the sampled and the full
- * softmax; and the sampled softmax with every word sampled (and no log-q
+ * softmax, sentence restarts (the state zeroed mid-batch and at its start);
+ * and the sampled softmax with every word sampled (and no log-q
  * correction) against the full one.
  */
 #include <math.h>
@@ -30,10 +31,12 @@ typedef struct setup {
     int32_t vocab, batch, unroll, n_tokens;
     int dropout, sampled;
     double weight_scale; /* U(-s, s) for every weight but char_embed */
+    int restarts;        /* some positions start from zeros */
 } setup;
 
 typedef struct batch_data {
     int32_t *char_rows, *n_live, *tokens[2], *targets[2], *ids[2];
+    uint8_t *restart[2];
     real *drop[2][ELMO_MAX_LAYERS], *drop_out[2], *log_q[2], *true_log_q[2];
     elmo_train_samples samples[2];
     elmo_train_inputs in;
@@ -110,6 +113,12 @@ static void make_batch(const elmo_train_net *net, const setup *su, batch_data *b
             bd->samples[dir] = (elmo_train_samples){bd->ids[dir], K, bd->log_q[dir], bd->true_log_q[dir]};
             bd->in.samples[dir] = &bd->samples[dir];
         }
+        if (su->restarts) {
+            /* the first row's start, and a random third of the other positions, the two directions apart */
+            bd->restart[dir] = malloc(N);
+            for (size_t n = 0; n < N; n++) bd->restart[dir][n] = n == 0 ? (uint8_t)(dir == 0) : elmo_rng_uniform(&rng) < 1.0 / 3;
+            bd->in.restart[dir] = bd->restart[dir];
+        }
         bd->in.tokens[dir] = bd->tokens[dir];
         bd->in.targets[dir] = bd->targets[dir];
     }
@@ -126,7 +135,7 @@ static void free_batch(batch_data *bd) {
     free(bd->char_rows), free(bd->n_live), free(bd->state), free(bd->state0);
     for (int dir = 0; dir < 2; dir++) {
         free(bd->tokens[dir]), free(bd->targets[dir]), free(bd->ids[dir]), free(bd->log_q[dir]);
-        free(bd->true_log_q[dir]), free(bd->drop_out[dir]);
+        free(bd->true_log_q[dir]), free(bd->drop_out[dir]), free(bd->restart[dir]);
         for (int l = 0; l < ELMO_MAX_LAYERS; l++) free(bd->drop[dir][l]);
     }
 }
@@ -200,7 +209,7 @@ static void check_all_sampled(void) {
                       "{\"char_cnn\":{\"embedding\":{\"dim\":3},\"filters\":[[1,3],[2,4]],\"n_highway\":1,"
                       "\"n_characters\":262,\"max_characters_per_token\":6,\"activation\":\"relu\"},"
                       "\"lstm\":{\"dim\":5,\"projection_dim\":4,\"n_layers\":2,\"use_skip_connections\":true}}",
-                      9, 2, 3, 5, 0, 1, 0.5};
+                      9, 2, 3, 5, 0, 1, 0.5, 0};
     elmo_hparams hp;
     make_hparams(su.options, &hp);
     elmo_train_net net;
@@ -239,18 +248,18 @@ int main(void) {
          "\"n_characters\":262,\"max_characters_per_token\":6,\"activation\":\"relu\"},"
          "\"lstm\":{\"dim\":5,\"projection_dim\":4,\"n_layers\":2,\"use_skip_connections\":true,"
          "\"cell_clip\":0.6,\"proj_clip\":0.5}}",
-         10, 2, 3, 6, 1, 1, 0.8},
+         10, 2, 3, 6, 1, 1, 0.8, 1},
         {"tanh, no skip, no clips, full softmax, F == P",
          "{\"char_cnn\":{\"embedding\":{\"dim\":2},\"filters\":[[1,2],[3,2]],\"n_highway\":1,"
          "\"n_characters\":262,\"max_characters_per_token\":5,\"activation\":\"tanh\"},"
          "\"lstm\":{\"dim\":6,\"projection_dim\":4,\"n_layers\":3,\"use_skip_connections\":false}}",
-         7, 3, 2, 5, 0, 0, 0.5},
+         7, 3, 2, 5, 0, 0, 0.5, 0},
         {"relu, skip, clips inactive, no highway",
          "{\"char_cnn\":{\"embedding\":{\"dim\":2},\"filters\":[[2,3],[4,3]],\"n_highway\":0,"
          "\"n_characters\":262,\"max_characters_per_token\":7,\"activation\":\"relu\"},"
          "\"lstm\":{\"dim\":4,\"projection_dim\":3,\"n_layers\":2,\"use_skip_connections\":true,"
          "\"cell_clip\":50,\"proj_clip\":50}}",
-         6, 2, 4, 4, 1, 0, 0.5},
+         6, 2, 4, 4, 1, 0, 0.5, 1},
     };
     for (size_t i = 0; i < sizeof setups / sizeof *setups; i++) check_setup(&setups[i]);
     check_all_sampled();

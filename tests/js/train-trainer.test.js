@@ -146,3 +146,45 @@ test('a perplexity on the training trainer (as at a checkpoint) leaves its train
     trainer.dispose();
   }
 });
+
+/**
+ * One row of `<S> p.. </S> <S> s.. </S>` (unroll = its length - 1) as a
+ * Batch, the backward direction reading it reversed.
+ * @param {import('../../js/train/vocab.js').Vocabulary} vocab
+ * @param {string[]} words the row's tokens, boundaries included
+ */
+function rowBatch(vocab, words) {
+  const table = ['<S>', '</S>', ...new Set(words.filter((w) => w !== '<S>' && w !== '</S>'))];
+  const encoded = table.map((w, i) => (i < 2 ? new Uint8Array(0) : new TextEncoder().encode(w)));
+  const offsets = new Uint32Array(table.length + 1);
+  encoded.forEach((b, i) => (offsets[i + 1] = offsets[i] + b.length));
+  const bytes = new Uint8Array(offsets[table.length]);
+  encoded.forEach((b, i) => bytes.set(b, offsets[i]));
+  const direction = (/** @type {string[]} */ seq) => ({
+    inputs: Int32Array.from(seq.slice(0, -1), (w) => table.indexOf(w)),
+    targets: Int32Array.from(seq.slice(1), (w) => vocab.idOf(w)),
+  });
+  return /** @type {any} */ ({ index: 0, epoch: 1, tokens: { bytes, offsets, count: table.length }, forward: direction(words), backward: direction([...words].reverse()) });
+}
+
+test('a sentence starts from a zero state (each direction at its first boundary) unless carrySentences', async () => {
+  const { vocab } = data();
+  const prefixes = [['<S>', 'the', 'cat', '</S>'], ['<S>', 'a', 'log', '</S>']];
+  const sentences = [['<S>', 'the', 'dog', 'sat', '</S>'], ['<S>', 'on', 'a', 'mat', '</S>']];
+  for (const carrySentences of [false, true]) {
+    const trainer = await Trainer.create({ options, vocabSize: vocab.size, params: { ...params, batchSize: 1, unroll: 8, carrySentences } });
+    try {
+      assert.equal(trainer.params.carrySentences, carrySentences);
+      // With sentence restarts a row's NLL is its first sentence's part plus its second's, per direction.
+      const nll = (/** @type {number} */ p, /** @type {number} */ s) => trainer.eval(rowBatch(vocab, [...prefixes[p], ...sentences[s]])).nll;
+      for (const d of [0, 1]) {
+        const gap = Math.abs(nll(0, 0)[d] - nll(1, 0)[d] - (nll(0, 1)[d] - nll(1, 1)[d]));
+        if (carrySentences) assert.ok(gap > 1e-4, `direction ${d}: the state crosses the boundary, gap ${gap}`);
+        else assert.ok(gap < 1e-5, `direction ${d}: the second sentence ignores the first, gap ${gap}`);
+      }
+    } finally {
+      trainer.dispose();
+    }
+  }
+  await assert.rejects(Trainer.create({ options, vocabSize: vocab.size, params: { carrySentences: /** @type {any} */ (1) } }), /carrySentences must be a boolean/);
+});

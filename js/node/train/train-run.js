@@ -6,7 +6,7 @@
  * ends bit-identical to an uninterrupted one: checkpoints read the trainer,
  * they never change it.
  */
-import { access, constants, mkdir, stat } from 'node:fs/promises';
+import { access, appendFile, constants, mkdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { BatchStream } from '../../train/batches.js';
 import { perplexity } from '../../train/perplexity.js';
@@ -38,7 +38,7 @@ export const DEFAULT_TRAIN_OPTIONS = Object.freeze({
 /**
  * @typedef {object} TrainSettings what shapes the run; saved in each checkpoint
  * @property {any} options the model's options.json (training form)
- * @property {{ learningRate?: number, dropout?: number, negatives?: number, batchSize?: number, unroll?: number, seed: number }} params
+ * @property {{ learningRate?: number, dropout?: number, negatives?: number, batchSize?: number, unroll?: number, carrySentences?: boolean, seed: number }} params
  * @property {number} [tokens] the token budget
  * @property {number} [epochs]
  * @property {boolean} tokenize
@@ -140,6 +140,9 @@ async function runSettings(request) {
   return { settings: { options, params: { seed: 0 }, tokenize: false, ...request.settings, initFrom: request.initFrom }, vocab };
 }
 
+/** Each checkpoint's line, time-stamped, appended in the out-dir. */
+export const TRAIN_LOG_FILE = 'train-log.txt';
+
 /**
  * @param {TrainRequest} request
  * @returns {Promise<{ steps: number, tokens: number, sessionTokens: number, seconds: number }>}
@@ -184,6 +187,8 @@ export async function train(request) {
         line += `, held-out perplexity ${p.average.toFixed(3)} (forward ${p.forward.toFixed(3)}, backward ${p.backward.toFixed(3)})`;
       }
       log(line);
+      // The run's curve, across every session that resumed it.
+      await appendFile(join(outDir, TRAIN_LOG_FILE), `${new Date().toISOString()} ${line}\n`);
     };
     const every = request.checkpointEvery ?? { minutes: 10 };
     const due = () =>
