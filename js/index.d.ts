@@ -48,6 +48,14 @@ export interface LoadOptions {
    */
   numThreads?: number;
   /**
+   * The helper threads' script (js/core/thread-helper-worker.js, which imports
+   * nothing), relative to the page; for a bundler that does not follow
+   * workers (esbuild), or a page that must start it from its own origin.
+   * Default: beside the library's modules (a bundler that follows
+   * `new Worker(new URL(…, import.meta.url))` emits it).
+   */
+  threadWorkerUrl?: string | URL;
+  /**
    * Distinct tokens whose context-free vectors (layer 0) are kept and reused,
    * bit for bit, least recently used out (default 4096; 0 turns it off).
    */

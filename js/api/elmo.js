@@ -313,9 +313,9 @@ export class Elmo {
       };
       const elmo = new Elmo(core, weights, model, ctx, info, threads);
       elmo.#budget = budget;
-      const { simd, wasmUrl, wasmBinary } = options;
+      const { simd, wasmUrl, wasmBinary, threadWorkerUrl } = options;
       // The trainer's instance is single-threaded: it can share a single-threaded engine's compiled module.
-      const coreOptions = { simd: core.flavor !== 'scalar', wasmUrl, wasmBinary, ...(core.flavor !== 'simd-threads' && { wasmModule: core.module }) };
+      const coreOptions = { simd: core.flavor !== 'scalar', wasmUrl, wasmBinary, threadWorkerUrl, ...(core.flavor !== 'simd-threads' && { wasmModule: core.module }) };
       elmo.#origin = { source, manifest, text, policy, cache: options.cache, coreOptions, tokenCache };
       options.onProgress?.({ status: 'ready', loaded: weights.byteLength, total: weights.byteLength, progress: 100 });
       return elmo;

@@ -4,6 +4,10 @@
  * with the core's compiled module and shared memory.
  */
 import { isNode } from './runtime.js';
+import { foreignScript, startModuleWorker } from './module-worker.js';
+
+/** The helper's script, relative to this module (also written out in `browserWorker`, for bundlers). */
+const HELPER_PATH = './thread-helper-worker.js';
 
 /** Bytes of stack each helper instance gets (its jobs are GEMM slices: a few KiB). */
 const HELPER_STACK_BYTES = 256 * 1024;
@@ -19,13 +23,26 @@ const START_TIMEOUT_MS = 20000;
  */
 
 /**
- * @param {URL} url
+ * A browser helper: from `url` if given, through a shim when this package is
+ * on another origin than the page, else in the literal form bundlers follow.
+ * @param {URL} [url]
+ * @returns {Worker}
+ */
+function browserWorker(url) {
+  const name = 'elmo-wasm thread';
+  const from = url ?? foreignScript(HELPER_PATH, import.meta.url);
+  if (from) return startModuleWorker(from, name);
+  return new Worker(new URL('./thread-helper-worker.js', import.meta.url), { type: 'module', name });
+}
+
+/**
+ * @param {URL} [url] the helper's script (default: thread-helper-worker.js beside this module)
  * @returns {Promise<HelperWorker>}
  */
 async function spawn(url) {
   if (isNode) {
     const { Worker } = await import('node:worker_threads');
-    const worker = new Worker(url);
+    const worker = new Worker(url ?? new URL(HELPER_PATH, import.meta.url));
     worker.unref(); // a helper never keeps the process alive on its own
     return {
       postMessage: (m) => worker.postMessage(m),
@@ -34,7 +51,7 @@ async function spawn(url) {
       terminate: () => void worker.terminate(),
     };
   }
-  const worker = new Worker(url, { type: 'module', name: 'elmo-wasm thread' });
+  const worker = browserWorker(url);
   return {
     postMessage: (m) => worker.postMessage(m),
     onMessage: (_, listener) => worker.addEventListener('message', (e) => listener(e.data)),
@@ -65,10 +82,9 @@ export class HelperThreads {
    * helpers in it; resolves once every helper serves.
    * @param {import('./wasm-core.js').Core} core a threaded core (shared memory, compiled module)
    * @param {number} nThreads
-   * @param {URL} [workerUrl] thread-helper-worker.js
    * @returns {Promise<HelperThreads>}
    */
-  static async start(core, nThreads, workerUrl = new URL('./thread-helper-worker.js', import.meta.url)) {
+  static async start(core, nThreads) {
     const { fn } = core;
     const pool = fn.elmo_thread_pool_create(nThreads);
     if (!pool) throw new Error(`cannot create a pool of ${nThreads} threads`);
@@ -84,7 +100,7 @@ export class HelperThreads {
       for (let index = 1; index < nThreads; index++) {
         const stack = core.malloc(HELPER_STACK_BYTES);
         stacks.push(stack);
-        const worker = await spawn(workerUrl);
+        const worker = await spawn(core.threadWorkerUrl);
         workers.push(worker);
         ready.push(
           new Promise((resolve, reject) => {

@@ -15,6 +15,9 @@ import { absoluteUrl, hasScheme } from '../load/model-sources.js';
  *   `elmo-simd.wasm`, `elmo-simd-threads.wasm` and `elmo-scalar.wasm`; relative to the page (in Node: a path).
  *   Default: `js/wasm/`, beside this module's folder
  * @property {ArrayBuffer | Uint8Array} [wasmBinary] the module's bytes, already fetched
+ * @property {string | URL} [threadWorkerUrl] the helper threads' script (`js/core/thread-helper-worker.js`,
+ *   which imports nothing), relative to the page; for a bundler that does not follow workers (esbuild)
+ *   or a page that must start it from its own origin. Default: beside this module
  * @property {WebAssembly.Module} [wasmModule] a single-threaded build already compiled (one
  *   engine lends its module to the trainer it starts), of the build `simd` says
  */
@@ -50,13 +53,24 @@ export class ElmoError extends Error {
 }
 
 /**
+ * The builds beside this package, each written out as `new URL('…', import.meta.url)`:
+ * the form bundlers follow (they emit the file and rewrite the URL).
+ * @type {Record<WasmFlavor, () => URL>}
+ */
+const PACKAGED = {
+  simd: () => new URL('../wasm/elmo-simd.wasm', import.meta.url),
+  'simd-threads': () => new URL('../wasm/elmo-simd-threads.wasm', import.meta.url),
+  scalar: () => new URL('../wasm/elmo-scalar.wasm', import.meta.url),
+};
+
+/**
  * @param {CoreOptions} options
  * @param {WasmFlavor} flavor
  * @returns {string | URL} a URL, or in Node a path on disk
  */
 function wasmLocation(options, flavor) {
   const file = `elmo-${flavor}.wasm`;
-  if (options.wasmUrl === undefined) return new URL(`../wasm/${file}`, import.meta.url);
+  if (options.wasmUrl === undefined) return PACKAGED[flavor]();
   let where = String(options.wasmUrl);
   if (where.endsWith('/')) where += file;
   return isNode && !hasScheme(where) ? where : absoluteUrl(where);
@@ -88,8 +102,9 @@ export class Core {
    * @param {WebAssembly.Instance} instance
    * @param {WasmFlavor} flavor
    * @param {WebAssembly.Memory} [memory] the shared memory a threaded module imports
+   * @param {URL} [threadWorkerUrl] the helper threads' script, if not the default
    */
-  constructor(module, instance, flavor, memory) {
+  constructor(module, instance, flavor, memory, threadWorkerUrl) {
     /** The compiled module: helper threads instantiate it again on the same memory. */
     this.module = module;
     /** @type {any} */
@@ -97,6 +112,7 @@ export class Core {
     /** @type {WebAssembly.Memory} */
     this.memory = memory ?? this.fn.memory;
     this.flavor = flavor;
+    this.threadWorkerUrl = threadWorkerUrl;
     /** @type {Uint8Array} */
     this._u8 = new Uint8Array(this.memory.buffer);
   }
@@ -121,7 +137,8 @@ export class Core {
         ? await WebAssembly.compile(/** @type {BufferSource} */ (options.wasmBinary))
         : await compileFrom(wasmLocation(options, flavor));
     const instance = await WebAssembly.instantiate(module, imports);
-    const core = new Core(module, instance, flavor, memory);
+    const helper = options.threadWorkerUrl === undefined ? undefined : absoluteUrl(String(options.threadWorkerUrl));
+    const core = new Core(module, instance, flavor, memory, helper);
     core.fn._initialize?.();
     return core;
   }

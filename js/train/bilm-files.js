@@ -131,7 +131,7 @@ function importH5wasm() {
     const candidates = [name, ...H5WASM_PATHS.map((p) => new URL(p, import.meta.url).href)];
     for (const specifier of candidates) {
       try {
-        const h5wasm = await import(/* @vite-ignore */ specifier);
+        const h5wasm = await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier);
         const module = await h5wasm.ready;
         // HDF5 errors become exceptions instead of messages on stderr.
         module.activate_throwing_error_handler?.();

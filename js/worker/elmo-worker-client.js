@@ -7,12 +7,16 @@
 import { absoluteUrl } from '../load/model-sources.js';
 import { errorFromWire } from './worker-protocol.js';
 import { fineTuneSettings } from '../train/fine-tune.js';
+import { foreignScript, startModuleWorker } from '../core/module-worker.js';
 
 /**
  * @typedef {import('../api/elmo.js').LoadOptions & {
  *   workerUrl?: string | URL,
  * }} WorkerLoadOptions `workerUrl`: the worker script (default: web/elmo-worker.js of this package)
  */
+
+/** The worker script, relative to this module (also written out in `#spawn`, for bundlers). */
+const WORKER_PATH = '../../web/elmo-worker.js';
 
 /**
  * @typedef {object} PendingCall
@@ -21,8 +25,6 @@ import { fineTuneSettings } from '../train/fine-tune.js';
  * @property {(event: any) => void} [onProgress]
  */
 
-const DEFAULT_WORKER_URL = new URL('../../web/elmo-worker.js', import.meta.url);
-
 export class ElmoWorker {
   /** @type {import('../api/elmo.js').ModelInfo} */
   info = /** @type {any} */ (undefined);
@@ -30,6 +32,7 @@ export class ElmoWorker {
   #load;
   /** @type {import('../load/weight-loader.js').ProgressCallback | undefined} */
   #onProgress;
+  /** @type {URL | undefined} the `workerUrl` option */
   #workerUrl;
   /** @type {Worker | null} */
   #worker = null;
@@ -51,9 +54,10 @@ export class ElmoWorker {
     const { signal, onProgress, workerUrl, ...rest } = options;
     // The worker resolves URLs against its own script: make them absolute here.
     if (rest.wasmUrl !== undefined) rest.wasmUrl = absoluteUrl(rest.wasmUrl).href;
+    if (rest.threadWorkerUrl !== undefined) rest.threadWorkerUrl = absoluteUrl(rest.threadWorkerUrl).href;
     this.#load = { url: absoluteUrl(modelUrl).href, options: { ...rest, progress: !!onProgress } };
     this.#onProgress = onProgress;
-    this.#workerUrl = workerUrl === undefined ? DEFAULT_WORKER_URL : absoluteUrl(workerUrl);
+    this.#workerUrl = workerUrl === undefined ? undefined : absoluteUrl(workerUrl);
   }
 
   /**
@@ -83,13 +87,13 @@ export class ElmoWorker {
   /** @returns {Promise<void>} the new worker's model load */
   #start() {
     const name = `elmo-wasm-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
-    const worker = new Worker(this.#workerUrl, { type: 'module', name });
+    const worker = this.#spawn(name);
     this.#worker = worker;
     worker.addEventListener('message', (event) => this.#receive(worker, name, event.data));
     worker.addEventListener('error', (event) => {
       event.preventDefault();
       const what = /** @type {ErrorEvent} */ (event).message;
-      this.#died(worker, what ? `the worker failed: ${what}` : `the worker could not start from ${this.#workerUrl}`);
+      this.#died(worker, what ? `the worker failed: ${what}` : `the worker could not start from ${this.#workerUrl ?? new URL(WORKER_PATH, import.meta.url)}`);
     });
     worker.addEventListener('messageerror', () => this.#died(worker, 'a message from the worker could not be read'));
     this.#loading = this.#request(worker, 'load', this.#load, this.#onProgress).then(
@@ -103,6 +107,19 @@ export class ElmoWorker {
       },
     );
     return this.#loading;
+  }
+
+  /**
+   * The worker, started from `workerUrl`, from this package's script through a
+   * shim when the package is on another origin than the page, else in the
+   * literal form that bundlers follow (they bundle the worker and rewrite the URL).
+   * @param {string} name
+   * @returns {Worker}
+   */
+  #spawn(name) {
+    const url = this.#workerUrl ?? foreignScript(WORKER_PATH, import.meta.url);
+    if (url) return startModuleWorker(url, name);
+    return new Worker(new URL('../../web/elmo-worker.js', import.meta.url), { type: 'module', name });
   }
 
   /**

@@ -37,11 +37,12 @@ const TYPES = {
  */
 
 /**
- * @param {{ models?: Record<string, string>, isolated?: boolean }} [options] models: URL name ->
- *   folder on disk; isolated: send the COOP/COEP headers that make pages cross-origin isolated
- *   (SharedArrayBuffer, so threads)
+ * @param {{ models?: Record<string, string>, isolated?: boolean, headers?: Record<string, string> }} [options]
+ *   models: URL name -> folder on disk; isolated: send the COOP/COEP headers that make pages
+ *   cross-origin isolated (SharedArrayBuffer, so threads); headers: more headers on every
+ *   response (CORS, a Content-Security-Policy)
  */
-export async function startServer({ models = {}, isolated = false } = {}) {
+export async function startServer({ models = {}, isolated = false, headers: extraHeaders = {} } = {}) {
   /** @type {string[]} */
   const requests = [];
   /** @type {Map<string, Fault>} */
@@ -79,6 +80,7 @@ export async function startServer({ models = {}, isolated = false } = {}) {
       'cache-control': 'no-store',
       'content-type': TYPES[/** @type {keyof TYPES} */ (extname(pathname))] ?? 'application/octet-stream',
       ...(isolated && { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' }),
+      ...extraHeaders,
     };
     if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault?.status) return res.writeHead(fault.status, headers).end();
