@@ -54,13 +54,14 @@ export async function launchChromium() {
  * `errors`, for the tests to check.
  * @param {import('playwright-core').BrowserContext} context
  * @param {string} origin
+ * @param {string} [lib] the library's entry point, if not the page's origin's js/index.js
  */
-export async function openTestPage(context, origin) {
+export async function openTestPage(context, origin, lib) {
   const page = await context.newPage();
   /** @type {string[]} */
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(`${origin}/tests/browser/page.html`);
+  await page.goto(`${origin}/tests/browser/page.html${lib ? `?lib=${encodeURIComponent(lib)}` : ''}`);
   await page.waitForFunction(() => 'lib' in window);
   return { page, errors };
 }
@@ -80,6 +81,25 @@ export function workerLoadError(page, url) {
       return `${e.name}: ${e.message}`;
     }
   }, url);
+}
+
+/**
+ * Loads a model in the page (`Elmo`) or in a worker (`ElmoWorker`), embeds
+ * `sentences` and disposes of it; returns what the page saw.
+ * @param {import('playwright-core').Page} page from `openTestPage`
+ * @param {{ kind: 'Elmo' | 'ElmoWorker', url: string, sentences: string[][], options?: Record<string, unknown> }} run
+ * @returns {Promise<{ isolated: boolean, info: any, data: number[][], violations: string[] }>}
+ */
+export function embedInPage(page, run) {
+  return page.evaluate(async ({ kind, url, sentences, options }) => {
+    const elmo = await window.lib[kind].load(url, options);
+    try {
+      const out = await elmo.embed(sentences);
+      return { isolated: crossOriginIsolated, info: elmo.info, data: out.map((e) => Array.from(e.data)), violations: window.cspViolations };
+    } finally {
+      elmo.dispose();
+    }
+  }, run);
 }
 
 /**

@@ -6,9 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Elmo } from '../../js/index.js';
-import { convertFixture, fixtureSentences, maxAbsDiff } from '../js/fixture.js';
-import { launchChromium, openTestPage } from './chromium.js';
+import { convertFixture, maxAbsDiff, nodeEmbeddings } from '../js/fixture.js';
+import { embedInPage, launchChromium, openTestPage } from './chromium.js';
 import { startServer } from './static-server.js';
 
 /** @type {Awaited<ReturnType<typeof convertFixture>>} */
@@ -24,10 +23,7 @@ let expected;
 
 before(async () => {
   converted = await convertFixture();
-  sentences = (await fixtureSentences()).flat().map((s) => s.split(' '));
-  const elmo = await Elmo.load(converted.modelDir, { numThreads: 1 });
-  expected = (await elmo.embed(sentences)).map((e) => e.data);
-  elmo.dispose();
+  ({ sentences, expected } = await nodeEmbeddings(converted.modelDir));
   for (const isolated of [true, false]) servers.push(await startServer({ models: { m: converted.modelDir }, isolated }));
   browser = await launchChromium();
 });
@@ -49,18 +45,7 @@ async function runInPage(server, kind) {
   const warnings = [];
   page.on('console', (message) => message.type() === 'warning' && warnings.push(message.text()));
   try {
-    const result = await page.evaluate(
-      async ({ url, sentences, kind }) => {
-        const elmo = await window.lib[kind].load(url, { numThreads: 2 });
-        try {
-          const out = await elmo.embed(sentences);
-          return { isolated: crossOriginIsolated, info: elmo.info, data: out.map((e) => Array.from(e.data)) };
-        } finally {
-          elmo.dispose();
-        }
-      },
-      { url: server.modelUrl('m'), sentences, kind },
-    );
+    const result = await embedInPage(page, { kind, url: server.modelUrl('m'), sentences, options: { numThreads: 2 } });
     assert.deepEqual(errors, []);
     return { ...result, warnings };
   } finally {

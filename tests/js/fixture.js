@@ -25,6 +25,23 @@ export async function fixtureSentences() {
 }
 
 /**
+ * The fixture's 30 sentences as token arrays, and Node's embeddings of them on
+ * one thread from a converted model: what the browser tests compare with.
+ * @param {string} modelDir
+ * @returns {Promise<{ sentences: string[][], expected: Float32Array[] }>}
+ */
+export async function nodeEmbeddings(modelDir) {
+  const { Elmo } = await import('../../js/index.js');
+  const sentences = (await fixtureSentences()).flat().map((s) => s.split(' '));
+  const elmo = await Elmo.load(modelDir, { numThreads: 1 });
+  try {
+    return { sentences, expected: (await elmo.embed(sentences)).map((e) => e.data) };
+  } finally {
+    elmo.dispose();
+  }
+}
+
+/**
  * The reference's top layer for sentence i of list k: (2, n, P) as written by bilm-tf.
  * @param {number} k
  * @returns {Promise<{ shape: number[], data: Float32Array }[]>} the 10 sentences of list k
