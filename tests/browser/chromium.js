@@ -26,15 +26,21 @@ const ARGS = [
 ];
 
 /**
+ * @param {{ extension?: string }} [options] extension: an unpacked extension's folder, loaded (the only one)
  * @returns {Promise<{ context: import('playwright-core').BrowserContext, close: () => Promise<void> }>}
  */
-export async function launchChromium() {
+export async function launchChromium({ extension } = {}) {
   if (!existsSync(executablePath)) {
     throw new Error(`${executablePath} not found: the browser tests need Debian's chromium (bash .ci/setup installs it)`);
   }
   const profile = await mkdtemp(join(tmpdir(), 'elmo-wasm-chromium-'));
   try {
-    const context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: ARGS });
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath,
+      headless: true,
+      args: extension ? [...ARGS, `--disable-extensions-except=${extension}`, `--load-extension=${extension}`] : ARGS,
+      ...(extension && { ignoreDefaultArgs: ['--disable-extensions'] }),
+    });
     return {
       context,
       async close() {
