@@ -9,14 +9,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { convertFixture } from '../js/fixture.js';
-import { launchChromium, openTestPage, workerLoadError } from './chromium.js';
+import { launchBrowser, openTestPage, workerLoadError } from './test-page.js';
 import { startServer } from './static-server.js';
 
 /** @type {Awaited<ReturnType<typeof convertFixture>>} */
 let converted;
 /** @type {Awaited<ReturnType<typeof startServer>>} */
 let server;
-/** @type {Awaited<ReturnType<typeof launchChromium>>} */
+/** @type {Awaited<ReturnType<typeof launchBrowser>>} */
 let browser;
 /** @type {any} */
 let manifest;
@@ -29,7 +29,7 @@ before(async () => {
   converted = await convertFixture({ shardBytes: 64 * 1024 });
   manifest = JSON.parse(await readFile(join(converted.modelDir, 'manifest.json'), 'utf8'));
   server = await startServer({ models: Object.fromEntries(NAMES.map((n) => [n, converted.modelDir])) });
-  browser = await launchChromium();
+  browser = await launchBrowser();
 });
 after(async () => {
   await browser?.close();

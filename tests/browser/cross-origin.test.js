@@ -14,14 +14,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { convertFixture, maxAbsDiff, nodeEmbeddings } from '../js/fixture.js';
-import { embedInPage, launchChromium, openTestPage } from './chromium.js';
+import { embedInPage, launchBrowser, openTestPage } from './test-page.js';
 import { startServer } from './static-server.js';
 
 /** @type {Awaited<ReturnType<typeof convertFixture>>} */
 let converted;
 /** @type {Record<'page' | 'cdn' | 'strict' | 'selfOnly', Awaited<ReturnType<typeof startServer>>>} */
 const servers = /** @type {any} */ ({});
-/** @type {Awaited<ReturnType<typeof launchChromium>>} */
+/** @type {Awaited<ReturnType<typeof launchBrowser>>} */
 let browser;
 /** @type {string} the strict page's own worker scripts */
 let shims;
@@ -48,7 +48,7 @@ before(async () => {
   });
   servers.strict = await strict(`'self' ${servers.cdn.origin}`);
   servers.selfOnly = await strict(`'self'`);
-  browser = await launchChromium();
+  browser = await launchBrowser();
 });
 after(async () => {
   await browser?.close();

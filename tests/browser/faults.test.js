@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { browserFixture, openTestPage } from './chromium.js';
+import { browserFixture, openTestPage } from './test-page.js';
 
 const fixture = browserFixture();
 

@@ -12,7 +12,8 @@ import { after, before, describe, test } from 'node:test';
 import { Elmo } from '../../js/index.js';
 import { convertModel } from '../../js/node/convert/convert.js';
 import { convertFixture, convertFixtureForFineTune, fixtureSentences, maxAbsDiff, optionsPath } from '../js/fixture.js';
-import { launchChromium, openTestPage } from './chromium.js';
+import { launchChromium } from './chromium.js';
+import { openTestPage } from './test-page.js';
 import { startServer } from './static-server.js';
 
 /** @type {Awaited<ReturnType<typeof convertFixtureForFineTune>>} */

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { Elmo } from '../../js/index.js';
-import { browserFixture, openTestPage } from './chromium.js';
+import { browserFixture, openTestPage } from './test-page.js';
 
 /** name → input; every input can cross postMessage. */
 const ROWS = {

@@ -7,14 +7,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { convertFixture, maxAbsDiff, nodeEmbeddings } from '../js/fixture.js';
-import { embedInPage, launchChromium, openTestPage } from './chromium.js';
+import { embedInPage, isWarning, launchBrowser, openTestPage } from './test-page.js';
 import { startServer } from './static-server.js';
 
 /** @type {Awaited<ReturnType<typeof convertFixture>>} */
 let converted;
 /** @type {Awaited<ReturnType<typeof startServer>>[]} */
 const servers = [];
-/** @type {Awaited<ReturnType<typeof launchChromium>>} */
+/** @type {Awaited<ReturnType<typeof launchBrowser>>} */
 let browser;
 /** @type {string[][]} */
 let sentences;
@@ -25,7 +25,7 @@ before(async () => {
   converted = await convertFixture();
   ({ sentences, expected } = await nodeEmbeddings(converted.modelDir));
   for (const isolated of [true, false]) servers.push(await startServer({ models: { m: converted.modelDir }, isolated }));
-  browser = await launchChromium();
+  browser = await launchBrowser();
 });
 after(async () => {
   await browser?.close();
@@ -43,7 +43,7 @@ async function runInPage(server, kind) {
   const { page, errors } = await openTestPage(browser.context, server.origin);
   /** @type {string[]} */
   const warnings = [];
-  page.on('console', (message) => message.type() === 'warning' && warnings.push(message.text()));
+  page.on('console', (/** @type {any} */ message) => isWarning(message) && warnings.push(message.text()));
   try {
     const result = await embedInPage(page, { kind, url: server.modelUrl('m'), sentences, options: { numThreads: 2 } });
     assert.deepEqual(errors, []);

@@ -9,14 +9,14 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Elmo } from '../../js/index.js';
 import { convertFixture, fixtureSentences, maxAbsDiff } from '../js/fixture.js';
-import { launchChromium, openTestPage, workerLoadError } from './chromium.js';
+import { launchBrowser, openTestPage, workerLoadError } from './test-page.js';
 import { startServer } from './static-server.js';
 
 /** @type {Awaited<ReturnType<typeof convertFixture>>} */
 let converted;
 /** @type {Awaited<ReturnType<typeof startServer>>} */
 let server;
-/** @type {Awaited<ReturnType<typeof launchChromium>>} */
+/** @type {Awaited<ReturnType<typeof launchBrowser>>} */
 let browser;
 /** @type {import('playwright-core').Page} */
 let page;
@@ -37,7 +37,7 @@ before(async () => {
   expected = (await elmo.embed(sentences)).map((e) => e.data);
   elmo.dispose();
   server = await startServer({ models: { m: converted.modelDir } });
-  browser = await launchChromium();
+  browser = await launchBrowser();
   ({ page, errors: pageErrors } = await openTestPage(browser.context, server.origin));
 });
 after(async () => {
