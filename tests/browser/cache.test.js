@@ -1,5 +1,5 @@
 /**
- * The shard loader in real headless Chromium: concurrent shard downloads, the
+ * The shard loader in real headless Chromium (or Firefox ESR: ELMO_BROWSER=firefox, see test-page.js): concurrent shard downloads, the
  * Cache API (a second visit without shard requests, `cache: false`,
  * `clearCache()`, a damaged entry), a corrupted shard and an abort that leave
  * nothing in the cache.
@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { convertFixture } from '../js/fixture.js';
-import { launchBrowser, openTestPage, workerLoadError } from './test-page.js';
+import { browserName, launchBrowser, openTestPage, workerLoadError } from './test-page.js';
 import { startServer } from './static-server.js';
 
 /** @type {Awaited<ReturnType<typeof convertFixture>>} */
@@ -80,7 +80,7 @@ function cachedShards(page, name) {
 
 const allShards = () => manifest.shards.map((/** @type {any} */ s) => s.path).sort();
 
-describe('shards in Chromium', () => {
+describe(`shards in ${browserName}`, () => {
   test('are read 4 at once; a second visit loads from the Cache API with zero shard requests', async (t) => {
     const first = await openTestPage(browser.context, server.origin);
     manifest.shards.forEach((/** @type {any} */ _, /** @type {number} */ i) => server.fault(shardPath('visit', i), { delayMs: 60 }));

@@ -1,5 +1,5 @@
 /**
- * Worker faults in headless Chromium: a request that needs more memory than
+ * Worker faults in headless Chromium (or Firefox ESR: ELMO_BROWSER=firefox): a request that needs more memory than
  * the worker's wasm may use (maxMemoryMB) rejects with an ElmoError of status
  * OUT_OF_MEMORY naming the budget — it never hangs — and the same worker
  * serves the next call, with the same numbers as before.

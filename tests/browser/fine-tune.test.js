@@ -1,5 +1,5 @@
 /**
- * fineTune and exportWeights in headless Chromium: through ElmoWorker (a
+ * fineTune and exportWeights in headless Chromium (or Firefox ESR: ELMO_BROWSER=firefox): through ElmoWorker (a
  * progress event a step, the same training as in Node, a page that stays
  * responsive, abort, the same refusals as Elmo) and with Elmo on the page's
  * main thread (the event loop runs between steps; h5wasm imports in the page).
@@ -12,8 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { Elmo } from '../../js/index.js';
 import { convertModel } from '../../js/node/convert/convert.js';
 import { convertFixture, convertFixtureForFineTune, fixtureSentences, maxAbsDiff, optionsPath } from '../js/fixture.js';
-import { launchChromium } from './chromium.js';
-import { openTestPage } from './test-page.js';
+import { browserName, launchBrowser, openTestPage } from './test-page.js';
 import { startServer } from './static-server.js';
 
 /** @type {Awaited<ReturnType<typeof convertFixtureForFineTune>>} */
@@ -22,7 +21,7 @@ let fixture;
 let plain;
 /** @type {Awaited<ReturnType<typeof startServer>>} */
 let server;
-/** @type {Awaited<ReturnType<typeof launchChromium>>} */
+/** @type {Awaited<ReturnType<typeof launchBrowser>>} */
 let browser;
 /** @type {import('playwright-core').Page} */
 let page;
@@ -48,7 +47,7 @@ before(async () => {
   node = { losses, embeddings: (await elmo.embed(probe)).map((e) => e.data) };
   elmo.dispose();
   server = await startServer({ models: { ft: fixture.modelDir, plain: plain.modelDir } });
-  browser = await launchChromium();
+  browser = await launchBrowser();
   ({ page, errors: pageErrors } = await openTestPage(browser.context, server.origin));
 });
 after(async () => {
@@ -88,7 +87,7 @@ window.base64 = (bytes) => {
   return btoa(text);
 };`;
 
-describe('fineTune in Chromium', () => {
+describe(`fineTune in ${browserName}`, () => {
   test('ElmoWorker: no softmax request until fineTune; a progress event a step, the same training as Node, a responsive page; the export converts to the same embeddings', async (t) => {
     await page.addScriptTag({ content: WATCH });
     const loaded = await page.evaluate(async ({ url, probe }) => {

@@ -1,6 +1,6 @@
 /**
  * The hostile-input rows of tests/js/hostile-inputs.test.js (the README's
- * "Bad input" table) through ElmoWorker in headless Chromium: every row
+ * "Bad input" table) through ElmoWorker in headless Chromium (or Firefox ESR: ELMO_BROWSER=firefox): every row
  * gives the same outcome as Elmo in Node — the same error kind and message,
  * or the same shapes and the same bits (compared by sha256) — and afterwards
  * the worker embeds a normal sentence exactly as before.

@@ -1,5 +1,5 @@
 /**
- * Threads in real headless Chromium: a cross-origin isolated page runs the
+ * Threads in real headless Chromium (or Firefox ESR: ELMO_BROWSER=firefox, see test-page.js): a cross-origin isolated page runs the
  * threaded build (helpers in nested workers) with the same numbers as one
  * thread in Node; a page without isolation runs on one thread and says why,
  * once, in the console.
@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { convertFixture, maxAbsDiff, nodeEmbeddings } from '../js/fixture.js';
-import { embedInPage, isWarning, launchBrowser, openTestPage } from './test-page.js';
+import { browserName, embedInPage, isWarning, launchBrowser, openTestPage } from './test-page.js';
 import { startServer } from './static-server.js';
 
 /** @type {Awaited<ReturnType<typeof convertFixture>>} */
@@ -53,7 +53,7 @@ async function runInPage(server, kind) {
   }
 }
 
-describe('threads in Chromium', () => {
+describe(`threads in ${browserName}`, () => {
   for (const kind of /** @type {const} */ (['ElmoWorker', 'Elmo'])) {
     test(`${kind} on a cross-origin isolated page runs 2 threads, bit for bit as one thread in Node`, async (t) => {
       const { isolated, info, data, warnings } = await runInPage(servers[0], kind);

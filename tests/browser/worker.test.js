@@ -1,5 +1,5 @@
 /**
- * ElmoWorker in real headless Chromium: loading with progress, the same
+ * ElmoWorker in real headless Chromium (or Firefox ESR: ELMO_BROWSER=firefox, see test-page.js): loading with progress, the same
  * numbers as Node, a responsive page during a long batch, the scalar build,
  * errors across the boundary, transferred results, a dying worker, dispose.
  */
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Elmo } from '../../js/index.js';
 import { convertFixture, fixtureSentences, maxAbsDiff } from '../js/fixture.js';
-import { launchBrowser, openTestPage, workerLoadError } from './test-page.js';
+import { browserName, launchBrowser, openTestPage, workerLoadError } from './test-page.js';
 import { startServer } from './static-server.js';
 
 /** @type {Awaited<ReturnType<typeof convertFixture>>} */
@@ -55,7 +55,7 @@ function diffFromNode(out) {
   return Math.max(...out.map((e, i) => maxAbsDiff(e.data, expected[i])));
 }
 
-describe('ElmoWorker in Chromium', () => {
+describe(`ElmoWorker in ${browserName}`, () => {
   test('loads with progress rising to the total, and embeds exactly as Node does', async (t) => {
     const result = await page.evaluate(
       async ({ url, sentences }) => {
