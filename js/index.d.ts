@@ -89,6 +89,15 @@ export interface ModelInfo {
   threads: number;
 }
 
+/** Perplexities: exp of the mean NLL of each direction's predictions, and of both together. */
+export interface Perplexity {
+  forward: number;
+  backward: number;
+  average: number;
+  /** Predictions of both directions. */
+  predictions: number;
+}
+
 /** After every fineTune step. */
 export interface FineTuneProgress {
   /** Steps done. */
@@ -160,6 +169,12 @@ export declare class Elmo {
    */
   fineTune(sentences: string[][] | string[] | string, options?: FineTuneOptions): Promise<FineTuneResult>;
   /**
+   * Perplexity of the sentences under the model's language models (full
+   * softmax, each sentence alone from a zero state), as `elmo-wasm
+   * perplexity` measures it. Needs what fineTune needs; computes in one go.
+   */
+  perplexity(sentences: string[][] | string[] | string, options?: { batchSize?: number }): Promise<Perplexity>;
+  /**
    * The current weights as bilm-tf's HDF5 weight dump (the layout of the
    * released weight files, which `elmo-wasm convert` reads). Loads h5wasm on first use.
    */
@@ -188,6 +203,8 @@ export declare class ElmoWorker {
    * the original weights.
    */
   fineTune(sentences: string[][] | string[] | string, options?: FineTuneOptions): Promise<FineTuneResult>;
+  /** `Elmo.perplexity` in the worker. */
+  perplexity(sentences: string[][] | string[] | string, options?: { batchSize?: number }): Promise<Perplexity>;
   /** `Elmo.exportWeights` in the worker; the bytes are transferred. */
   exportWeights(): Promise<Uint8Array>;
   /** Ends the worker. Safe to call twice; later calls throw. */

@@ -11,7 +11,8 @@ import { embedFile } from './output/embed-file.js';
 import { parseShard } from './output/shard-plan.js';
 import { embedSummary } from './cli/embed-summary.js';
 import { mergeCommand } from './cli/merge-command.js';
-import { fetchModel } from './fetch/fetch-model.js';
+import { fetchModel, isReadyModelDir } from './fetch/fetch-model.js';
+import { Elmo } from '../api/elmo.js';
 import { describeModel, formatModelDescription } from './cli/model-info.js';
 import { writeVocabEmbeddings } from './output/vocab-embeddings.js';
 import { createProgressBar } from './cli/progress-bar.js';
@@ -103,7 +104,8 @@ const USAGE = `Usage:
   elmo-wasm perplexity <model-dir> <text file | folder> [--tokenize] [--batch-size N] [--threads 1|2]
       Perplexity of a text (one sentence per line, white-space-tokenized, or
       --tokenize with the built-in tokenizer) under a model \`train\` wrote
-      (options.json, weights.hdf5, softmax.hdf5, vocab.txt): full softmax,
+      (options.json, weights.hdf5, softmax.hdf5, vocab.txt) or a model
+      directory converted with --softmax and --vocab: full softmax,
       each sentence alone from a zero state, both directions. The last line is
       \`perplexity forward F backward B average A (N predictions)\`, A being
       exp(mean NLL over both directions' predictions).
@@ -373,6 +375,17 @@ async function perplexityCommand(args) {
   const batchSize = values['batch-size'] ? positiveInteger(values['batch-size'], '--batch-size') : 32;
   const threads = await trainThreads(values.threads);
   const { corpus } = await readTrainingText(textPath, { tokenize: values.tokenize });
+  if (await isReadyModelDir(modelDir)) {
+    // A converted model directory that carries its softmax and vocabulary (convert --softmax --vocab).
+    const elmo = await Elmo.load(modelDir, { numThreads: threads });
+    try {
+      const sentences = Array.from({ length: corpus.sentenceCount }, (_, i) => Array.from(corpus.sentence(i), (id) => corpus.words[id]));
+      console.log(formatPerplexity(await elmo.perplexity(sentences, { batchSize })));
+    } finally {
+      elmo.dispose();
+    }
+    return;
+  }
   const { trainer, vocab } = await loadTrainedModel(modelDir, { batchSize, unroll: 20 }, threads);
   try {
     const bar = createProgressBar({ label: 'perplexity ' });

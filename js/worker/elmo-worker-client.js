@@ -258,6 +258,17 @@ export class ElmoWorker {
   }
 
   /**
+   * The perplexity of `sentences` under the worker's model (see `Elmo.perplexity`).
+   * @param {string[][] | string[] | string} sentences
+   * @param {{ batchSize?: number }} [options]
+   * @returns {Promise<import('../train/perplexity.js').Perplexity>}
+   */
+  async perplexity(sentences, options = {}) {
+    this.#live();
+    return this.#call('perplexity', { sentences, options });
+  }
+
+  /**
    * The worker's current weights as bilm-tf's HDF5 weight dump (see
    * `Elmo.exportWeights`), transferred from the worker.
    * @returns {Promise<Uint8Array>}

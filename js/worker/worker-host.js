@@ -66,6 +66,9 @@ export function serveElmo(scope) {
       const signal = aborts.get(id)?.signal;
       return [await live().fineTune(sentences, { ...rest, onProgress, signal }), []];
     },
+    async perplexity({ sentences, options }) {
+      return [await live().perplexity(sentences, options), []];
+    },
     async exportWeights() {
       const bytes = await live().exportWeights();
       const own = bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
