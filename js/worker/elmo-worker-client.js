@@ -66,6 +66,9 @@ export class ElmoWorker {
   static async load(modelUrl, options = {}) {
     const { signal } = options;
     signal?.throwIfAborted();
+    if (typeof Worker === 'undefined') {
+      throw new Error('ElmoWorker needs Web Workers (a browser, Deno or Bun) and this runtime has none: in Node.js use Elmo, the same API in the process');
+    }
     const client = new ElmoWorker(modelUrl, options);
     const onAbort = () => client.#stop(/** @type {AbortSignal} */ (signal).reason);
     signal?.addEventListener('abort', onAbort, { once: true });
