@@ -145,9 +145,25 @@ export interface FineTuneResult {
   seconds: number;
 }
 
+/** The bytes of one model file, or of a whole model archive. */
+export type FileBytes = Blob | ArrayBuffer | ArrayBufferView;
+
+/**
+ * A model directory's files in memory (OPFS, IndexedDB, a dropped folder):
+ * file names to bytes, or a list of Files named by `file.name`.
+ */
+export type ModelFiles = Map<string, FileBytes> | Record<string, FileBytes> | ArrayLike<File>;
+
+/**
+ * What `load` takes: a model folder (Node) or its URL; a model archive
+ * (`elmo-wasm convert --single-file`, models/FORMAT.md) as a File, Blob,
+ * ArrayBuffer or byte view, or in Node its path; or the folder's files.
+ */
+export type ModelInput = string | URL | FileBytes | ModelFiles;
+
 export declare class Elmo {
   private constructor();
-  static load(modelDirOrUrl: string | URL, options?: LoadOptions): Promise<Elmo>;
+  static load(model: ModelInput, options?: LoadOptions): Promise<Elmo>;
   readonly info: ModelInfo;
   /** Size of this instance's wasm memory in bytes (it only grows): for leak checks. */
   readonly wasmMemoryBytes: number;
@@ -192,7 +208,7 @@ export declare class Elmo {
 export declare class ElmoWorker {
   private constructor();
   /** Aborting `signal` ends the worker and rejects with the signal's reason. */
-  static load(modelUrl: string | URL, options?: WorkerLoadOptions): Promise<ElmoWorker>;
+  static load(model: ModelInput, options?: WorkerLoadOptions): Promise<ElmoWorker>;
   readonly info: ModelInfo;
   embed(sentences: string[][], options?: EmbedOptions): Promise<Embedding[]>;
   embed(input: EmbedInput, options?: OutputOptions): Promise<EmbedResult[]>;
@@ -310,6 +326,23 @@ export declare class Trainer {
  * Resolves to whether there was anything to delete (false without the Cache API).
  */
 export declare function clearCache(): Promise<boolean>;
+
+/** A model some of whose shards are in the browser's Cache API. */
+export interface CachedModel {
+  /** the model directory's URL, as it was loaded from */
+  url: string;
+  /** shards cached */
+  shards: number;
+  /** their bytes */
+  bytes: number;
+}
+
+/**
+ * The models whose shards loads have kept in the browser's Cache API, sorted
+ * by URL; empty without the Cache API (Node). Models loaded from a File,
+ * buffer or map of files are never cached.
+ */
+export declare function listCachedModels(): Promise<CachedModel[]>;
 
 export declare const Status: Readonly<{
   OK: 0;

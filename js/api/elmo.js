@@ -15,7 +15,7 @@ import { readModelTensors, writeModelTensors } from '../train/model-tensors.js';
 import { checkTrainerBudget, checkTrainerMemory, fineTuneCorpus, fineTuneSettings, trainSteps } from '../train/fine-tune.js';
 import { hdf5Bytes, weightDatasets } from '../train/bilm-files.js';
 import { retrying } from '../load/retry.js';
-import { openModelSource } from '../load/model-sources.js';
+import { openModelSource } from '../load/open-model-source.js';
 import { packSentences } from './batch-packing.js';
 import { HelperThreads } from '../core/thread-helpers.js';
 import { defaultThreadCount, hasWasmSimd, threadSupport } from '../core/runtime.js';
@@ -269,8 +269,12 @@ export class Elmo {
   }
 
   /**
-   * Loads a converted model directory (see models/FORMAT.md).
-   * @param {string | URL} modelDirOrUrl a folder (Node) or a URL of the folder
+   * Loads a converted model (see models/FORMAT.md): its directory, its
+   * archive, or its files. Each kind goes through the same checks.
+   * @param {import('../load/open-model-source.js').ModelInput} modelDirOrUrl a folder (Node) or
+   *   its URL; a model archive (`convert --single-file`) as a Blob or File, an ArrayBuffer or
+   *   byte view, or (Node) its path; or the directory's files: a Map or object from file names
+   *   to Blobs / ArrayBuffers / Uint8Arrays, or a FileList
    * @param {LoadOptions} [options]
    * @returns {Promise<Elmo>}
    */
@@ -305,7 +309,7 @@ export class Elmo {
       if (core.flavor === 'simd-threads') threads = await HelperThreads.start(core, nThreads);
       ctx = createContext(core, model, tokenCache, threads);
       const info = {
-        name: manifest.name ?? String(modelDirOrUrl),
+        name: manifest.name ?? (typeof modelDirOrUrl === 'string' || modelDirOrUrl instanceof URL ? String(modelDirOrUrl) : source.location),
         nLayers: fn.elmo_model_n_layers(model),
         outputDim: fn.elmo_model_output_dim(model),
         weightBytes: weights.byteLength,
