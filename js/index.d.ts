@@ -97,6 +97,15 @@ export interface ModelInfo {
   threads: number;
 }
 
+/** Perplexities: exp of the mean NLL of each direction's predictions, and of both together. */
+export interface Perplexity {
+  forward: number;
+  backward: number;
+  average: number;
+  /** Predictions of both directions. */
+  predictions: number;
+}
+
 /** After every fineTune step. */
 export interface FineTuneProgress {
   /** Steps done. */
@@ -144,9 +153,25 @@ export interface FineTuneResult {
   seconds: number;
 }
 
+/** The bytes of one model file, or of a whole model archive. */
+export type FileBytes = Blob | ArrayBuffer | ArrayBufferView;
+
+/**
+ * A model directory's files in memory (OPFS, IndexedDB, a dropped folder):
+ * file names to bytes, or a list of Files named by `file.name`.
+ */
+export type ModelFiles = Map<string, FileBytes> | Record<string, FileBytes> | ArrayLike<File>;
+
+/**
+ * What `load` takes: a model folder (Node) or its URL; a model archive
+ * (`elmo-wasm convert --single-file`, models/FORMAT.md) as a File, Blob,
+ * ArrayBuffer or byte view, or in Node its path; or the folder's files.
+ */
+export type ModelInput = string | URL | FileBytes | ModelFiles;
+
 export declare class Elmo {
   private constructor();
-  static load(modelDirOrUrl: string | URL, options?: LoadOptions): Promise<Elmo>;
+  static load(model: ModelInput, options?: LoadOptions): Promise<Elmo>;
   readonly info: ModelInfo;
   /** Size of this instance's wasm memory in bytes (it only grows): for leak checks. */
   readonly wasmMemoryBytes: number;
@@ -168,6 +193,12 @@ export declare class Elmo {
    */
   fineTune(sentences: string[][] | string[] | string, options?: FineTuneOptions): Promise<FineTuneResult>;
   /**
+   * Perplexity of the sentences under the model's language models (full
+   * softmax, each sentence alone from a zero state), as `elmo-wasm
+   * perplexity` measures it. Needs what fineTune needs; computes in one go.
+   */
+  perplexity(sentences: string[][] | string[] | string, options?: { batchSize?: number }): Promise<Perplexity>;
+  /**
    * The current weights as bilm-tf's HDF5 weight dump (the layout of the
    * released weight files, which `elmo-wasm convert` reads). Loads h5wasm on first use.
    */
@@ -185,7 +216,7 @@ export declare class Elmo {
 export declare class ElmoWorker {
   private constructor();
   /** Aborting `signal` ends the worker and rejects with the signal's reason. */
-  static load(modelUrl: string | URL, options?: WorkerLoadOptions): Promise<ElmoWorker>;
+  static load(model: ModelInput, options?: WorkerLoadOptions): Promise<ElmoWorker>;
   readonly info: ModelInfo;
   embed(sentences: string[][], options?: EmbedOptions): Promise<Embedding[]>;
   embed(input: EmbedInput, options?: OutputOptions): Promise<EmbedResult[]>;
@@ -196,6 +227,8 @@ export declare class ElmoWorker {
    * the original weights.
    */
   fineTune(sentences: string[][] | string[] | string, options?: FineTuneOptions): Promise<FineTuneResult>;
+  /** `Elmo.perplexity` in the worker. */
+  perplexity(sentences: string[][] | string[] | string, options?: { batchSize?: number }): Promise<Perplexity>;
   /** `Elmo.exportWeights` in the worker; the bytes are transferred. */
   exportWeights(): Promise<Uint8Array>;
   /** Ends the worker. Safe to call twice; later calls throw. */
@@ -301,6 +334,23 @@ export declare class Trainer {
  * Resolves to whether there was anything to delete (false without the Cache API).
  */
 export declare function clearCache(): Promise<boolean>;
+
+/** A model some of whose shards are in the browser's Cache API. */
+export interface CachedModel {
+  /** the model directory's URL, as it was loaded from */
+  url: string;
+  /** shards cached */
+  shards: number;
+  /** their bytes */
+  bytes: number;
+}
+
+/**
+ * The models whose shards loads have kept in the browser's Cache API, sorted
+ * by URL; empty without the Cache API (Node). Models loaded from a File,
+ * buffer or map of files are never cached.
+ */
+export declare function listCachedModels(): Promise<CachedModel[]>;
 
 export declare const Status: Readonly<{
   OK: 0;

@@ -7,7 +7,7 @@ export { Elmo } from './api/elmo.js';
 export { ElmoWorker } from './worker/elmo-worker-client.js';
 export { ElmoError, Status } from './core/wasm-core.js';
 export { hasWasmSimd } from './core/runtime.js';
-export { clearCache } from './load/shard-cache.js';
+export { clearCache, listCachedModels } from './load/shard-cache.js';
 export { cosine, normalize, pool, scalarMix, selectLayers, similarity, tfHubOutputs } from './api/outputs.js';
 export { tokenize } from './api/text-tokenizer.js';
 export { shapeOutputs } from './api/embed-options.js';

@@ -16,6 +16,7 @@ import { drawHeatmap, repeatedWords } from './heatmap.js';
 import { sentenceColor } from './palette.js';
 import { pca } from './pca.js';
 import { drawScatter } from './scatter.js';
+import { fineTunePanel } from './fine-tune-panel.js';
 
 /** Beyond this many tokens the heatmap shows only the first ones (it grows as n²). */
 const MAX_HEATMAP_TOKENS = 60;
@@ -33,18 +34,34 @@ let selected = -1;
 /** @type {(x: number, y: number) => number} */
 let pointAt = () => -1;
 
+/** @typedef {{ name: string, url: string, official?: boolean, shipped?: boolean }} ModelChoice */
+
 /**
  * The model to run: ?model=, else the first the demo server lists, else the
- * fixture where `npm start` converts it (for a plain static server of the repo).
- * @returns {Promise<{ url: URL, choices: { name: string, url: string }[] }>}
+ * model the package ships (for a plain static server of the repository).
+ * @returns {Promise<{ url: URL, choices: ModelChoice[] }>}
  */
 async function chooseModel() {
   const asked = new URLSearchParams(location.search).get('model');
   const listed = await fetch('../models/index.json')
     .then((r) => (r.ok ? r.json() : []))
     .catch(() => []);
-  const fallback = listed[0]?.url ?? '../out/models/bilm-tf-tiny/';
+  const fallback = listed[0]?.url ?? '../models/mini/model/';
   return { url: new URL(asked ?? fallback, location.href), choices: listed };
+}
+
+/**
+ * What the running model is, in a sentence, for the page to say.
+ * @param {URL} modelUrl
+ * @param {ModelChoice[]} choices
+ */
+function aboutModel(modelUrl, choices) {
+  const choice = choices.find((c) => new URL(c.url, location.href).href === modelUrl.href);
+  if (choice?.official) return 'A released ELMo model (AllenNLP, trained on the 1B Word Benchmark).';
+  if (choice?.shipped || /\/models\/mini\/model\/$/.test(modelUrl.pathname)) {
+    return "elmo-wasm's own small English ELMo, trained on about 8 million words of openly licensed text (the Bible, Austen, Moby-Dick, State of the Union addresses, …): see the README's model card. The released models are larger and better.";
+  }
+  return '';
 }
 
 /** @param {URL} modelUrl @returns {Promise<number>} shards of this model already in the Cache API */
@@ -97,6 +114,10 @@ async function load() {
   setPill('pill-threads', `${info.threads} thread${info.threads === 1 ? '' : 's'}`, info.threads > 1);
   setPill('pill-load', `load ${ms.toFixed(0)} ms${fromCache ? ' (cached)' : ''}`);
   $('model-line').textContent = `${info.name}: ${info.nLayers} biLSTM layers, ${info.outputDim}-dim vectors, ${megabytes(info.weightBytes)} of weights, from ${url.pathname}`;
+  const about = aboutModel(url, choices);
+  $('model-about').textContent = about;
+  $('model-about').hidden = about === '';
+  tuning.enable(elmo);
   // The bilm-tf fixture's weights are random-ish: say so, or people would read meaning into noise.
   if (info.name === 'bilm-tf-tiny' || info.weightBytes < 4e6) $('tiny-note').hidden = false;
   $('loading').hidden = true;
@@ -126,21 +147,27 @@ async function embed() {
 }
 
 /**
- * Every token of every sentence as a unit vector of the chosen kind.
+ * Every token of every sentence as a unit vector of the chosen kind, mean-
+ * centred first when asked (the mean of all the tokens shown).
  * @returns {import('./heatmap.js').TokenPoint[]}
  */
 function tokenPoints() {
   if (!embedded) return [];
   const kind = $('vectors').value;
-  return embedded.results.flatMap((result, s) => {
+  const raw = embedded.results.flatMap((result, s) => {
     const all = /** @type {{ shape: number[], data: Float32Array }} */ (result);
     const tensor = kind === 'mix' ? scalarMix(all, {}) : selectLayers(all, kind === 'token' ? [0] : 'top');
     const dim = tensor.shape.at(-1) ?? 0;
-    return (result.tokens ?? []).map((text, index) => {
-      const v = tensor.data.slice(index * dim, (index + 1) * dim);
-      const norm = Math.hypot(...v) || 1;
-      return { text, sentence: s, index, vector: v.map((x) => x / norm) };
-    });
+    return (result.tokens ?? []).map((text, index) => ({ text, sentence: s, index, vector: tensor.data.slice(index * dim, (index + 1) * dim) }));
+  });
+  if ($('centred').checked && raw.length > 1) {
+    const mean = new Float32Array(raw[0].vector.length);
+    for (const { vector } of raw) vector.forEach((x, k) => (mean[k] += x / raw.length));
+    for (const { vector } of raw) vector.forEach((x, k) => (vector[k] = x - mean[k]));
+  }
+  return raw.map((p) => {
+    const norm = Math.hypot(...p.vector) || 1;
+    return { ...p, vector: p.vector.map((x) => x / norm) };
   });
 }
 
@@ -241,6 +268,8 @@ $('text').addEventListener('keydown', (/** @type {KeyboardEvent} */ e) => {
   if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) embed().catch(fail);
 });
 $('vectors').onchange = () => embedded && render();
+$('centred').onchange = () => embedded && render();
+const tuning = fineTunePanel({ $, onDone: embed });
 $('scatter').addEventListener('click', (/** @type {MouseEvent} */ e) => {
   const rect = $('scatter').getBoundingClientRect();
   select(pointAt(e.clientX - rect.left, e.clientY - rect.top));

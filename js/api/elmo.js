@@ -10,11 +10,12 @@ import { alignedBytes, parseManifest } from '../format/model-format.js';
 import { packRegion, unpackRegion } from '../format/bilm-layout.js';
 import { Trainer } from '../train/trainer.js';
 import { parseVocabulary } from '../train/vocab.js';
+import { perplexity as measurePerplexity } from '../train/perplexity.js';
 import { readModelTensors, writeModelTensors } from '../train/model-tensors.js';
 import { checkTrainerBudget, checkTrainerMemory, fineTuneCorpus, fineTuneSettings, trainSteps } from '../train/fine-tune.js';
 import { hdf5Bytes, weightDatasets } from '../train/bilm-files.js';
 import { retrying } from '../load/retry.js';
-import { openModelSource } from '../load/model-sources.js';
+import { openModelSource } from '../load/open-model-source.js';
 import { packSentences } from './batch-packing.js';
 import { HelperThreads } from '../core/thread-helpers.js';
 import { defaultThreadCount, hasWasmSimd, threadSupport } from '../core/runtime.js';
@@ -268,8 +269,12 @@ export class Elmo {
   }
 
   /**
-   * Loads a converted model directory (see models/FORMAT.md).
-   * @param {string | URL} modelDirOrUrl a folder (Node) or a URL of the folder
+   * Loads a converted model (see models/FORMAT.md): its directory, its
+   * archive, or its files. Each kind goes through the same checks.
+   * @param {import('../load/open-model-source.js').ModelInput} modelDirOrUrl a folder (Node) or
+   *   its URL; a model archive (`convert --single-file`) as a Blob or File, an ArrayBuffer or
+   *   byte view, or (Node) its path; or the directory's files: a Map or object from file names
+   *   to Blobs / ArrayBuffers / Uint8Arrays, or a FileList
    * @param {LoadOptions} [options]
    * @returns {Promise<Elmo>}
    */
@@ -304,7 +309,7 @@ export class Elmo {
       if (core.flavor === 'simd-threads') threads = await HelperThreads.start(core, nThreads);
       ctx = createContext(core, model, tokenCache, threads);
       const info = {
-        name: manifest.name ?? String(modelDirOrUrl),
+        name: manifest.name ?? (typeof modelDirOrUrl === 'string' || modelDirOrUrl instanceof URL ? String(modelDirOrUrl) : source.location),
         nLayers: fn.elmo_model_n_layers(model),
         outputDim: fn.elmo_model_output_dim(model),
         weightBytes: weights.byteLength,
@@ -475,8 +480,7 @@ export class Elmo {
     this.#live();
     const settings = fineTuneSettings(options);
     const corpus = fineTuneCorpus(sentences);
-    const origin = /** @type {ModelOrigin} */ (this.#origin);
-    const { manifest, source } = origin;
+    const { manifest, source } = /** @type {ModelOrigin} */ (this.#origin);
     const problem = fineTuneProblem(manifest, source.location);
     if (problem) throw new Error(problem);
     if (this.#tuning) throw new Error('this Elmo instance is already fine-tuning; wait for that call to settle (or abort it) first');
@@ -485,18 +489,10 @@ export class Elmo {
     /** @type {Trainer | null} */
     let trainer = null;
     try {
-      const { vocab, softmax } = await this.#fineTuneFiles(settings.signal);
-      checkTrainerBudget(manifest.options, vocab.size, this.#budget);
       const params = { learningRate: settings.lr, batchSize: settings.batchSize, unroll: settings.unroll, negatives: settings.negatives, dropout: settings.dropout, seed: settings.seed };
-      // A threaded engine trains on two threads too: one per direction, the same bits as one.
-      const threads = this.info.threads >= 2 ? 2 : 1;
-      trainer = await Trainer.create({ options: manifest.options, vocabSize: vocab.size, params, core: origin.coreOptions, threads });
-      checkTrainerMemory(trainer, this.#budget);
-      writeModelTensors(trainer, unpackRegion(manifest, this.#regionBytes()), softmax, {
-        weights: `${source.location} (its weights)`,
-        softmax: `${source.location} (its softmax)`,
-      });
-      const result = await trainSteps(trainer, corpus, vocab, settings, { budget: this.#budget, check: () => void this.#live() });
+      const made = await this.#modelTrainer(params, settings.signal);
+      trainer = made.trainer;
+      const result = await trainSteps(trainer, corpus, made.vocab, settings, { budget: this.#budget, check: () => void this.#live() });
       const tuned = readModelTensors(trainer);
       trainer.dispose();
       trainer = null;
@@ -507,6 +503,63 @@ export class Elmo {
       trainer?.dispose();
       this.#tuning = false;
     }
+  }
+
+  /**
+   * The perplexity of `sentences` under the model's two language models, as
+   * `elmo-wasm perplexity` measures it: the full softmax, each sentence alone
+   * from a zero state (forward `<S> w1..wn` predicting `w1..wn </S>`, backward
+   * the reverse); `<UNK>` targets count. Needs what fineTune needs (the
+   * softmax, the vocabulary, float32 weights) and runs on a trainer instance
+   * of its own, within `maxMemoryMB`, freed at the end; it computes in one go
+   * (on a page, call it in `ElmoWorker`).
+   * @param {string[][] | string[] | string} sentences token arrays, or raw text (one string a sentence)
+   * @param {{ batchSize?: number }} [options] sentences evaluated side by side (default 16)
+   * @returns {Promise<import('../train/perplexity.js').Perplexity>}
+   */
+  async perplexity(sentences, { batchSize = 16, ...rest } = {}) {
+    this.#live();
+    const unknown = Object.keys(rest);
+    if (unknown.length > 0) throw new TypeError(`perplexity: unknown option ${unknown.map((k) => `"${k}"`).join(', ')}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 4096) throw new RangeError(`batchSize must be an integer in [1, 4096], got ${JSON.stringify(batchSize)}`);
+    const corpus = fineTuneCorpus(sentences);
+    const { manifest, source } = /** @type {ModelOrigin} */ (this.#origin);
+    const problem = fineTuneProblem(manifest, source.location);
+    if (problem) throw new Error(problem.replace(/^fineTune/, 'perplexity'));
+    const { trainer, vocab } = await this.#modelTrainer({ batchSize, unroll: 20 });
+    try {
+      return measurePerplexity(trainer, corpus, vocab);
+    } finally {
+      trainer.dispose();
+    }
+  }
+
+  /**
+   * A trainer holding the engine's current weights and the model's softmax,
+   * within the memory budget; the caller disposes it.
+   * @param {import('../train/trainer.js').TrainerParams} params
+   * @param {AbortSignal} [signal]
+   * @returns {Promise<{ trainer: Trainer, vocab: import('../train/vocab.js').Vocabulary }>}
+   */
+  async #modelTrainer(params, signal) {
+    const origin = /** @type {ModelOrigin} */ (this.#origin);
+    const { manifest, source } = origin;
+    const { vocab, softmax } = await this.#fineTuneFiles(signal);
+    checkTrainerBudget(manifest.options, vocab.size, this.#budget);
+    // A threaded engine trains on two threads too: one per direction, the same bits as one.
+    const threads = this.info.threads >= 2 ? 2 : 1;
+    const trainer = await Trainer.create({ options: manifest.options, vocabSize: vocab.size, params, core: origin.coreOptions, threads });
+    try {
+      checkTrainerMemory(trainer, this.#budget);
+      writeModelTensors(trainer, unpackRegion(manifest, this.#regionBytes()), softmax, {
+        weights: `${source.location} (its weights)`,
+        softmax: `${source.location} (its softmax)`,
+      });
+    } catch (error) {
+      trainer.dispose();
+      throw error;
+    }
+    return { trainer, vocab };
   }
 
   /**

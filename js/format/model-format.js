@@ -94,6 +94,9 @@ export function tensorByteLength(tensor) {
 /** Shard file names: plain names, so nothing outside the model directory or origin is read. */
 const SHARD_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+/** @param {unknown} name @returns {boolean} whether it is a plain file name a model may have */
+export const isPlainFileName = (name) => typeof name === 'string' && SHARD_NAME.test(name);
+
 /**
  * @param {unknown} value
  * @param {string} field

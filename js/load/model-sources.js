@@ -1,9 +1,9 @@
 /**
  * Where a model directory's files come from: an HTTP(S) base URL, or (in
  * Node) a folder on disk. Both give the loader the same thing: a manifest's
- * text and each shard as a stream of chunks.
+ * text and each shard as a stream of chunks (so do files-source.js and
+ * archive-source.js, for models in memory; open-model-source.js chooses).
  */
-import { isNode } from '../core/runtime.js';
 
 /**
  * @typedef {object} ModelSource
@@ -166,21 +166,4 @@ export async function fileSource(dir) {
       }
     },
   };
-}
-
-/**
- * A model directory given as a URL (http:, https:, file:) or, in Node, a path.
- * @param {string | URL} where
- * @returns {Promise<ModelSource>}
- */
-export async function openModelSource(where) {
-  const text = String(where);
-  if (isNode) {
-    if (text.startsWith('file:')) {
-      const { fileURLToPath } = await import('node:url');
-      return fileSource(fileURLToPath(text));
-    }
-    if (!hasScheme(text)) return fileSource(text);
-  }
-  return httpSource(where);
 }

@@ -77,3 +77,36 @@ export async function openShardCache(enabled) {
 export async function clearCache() {
   return hasCacheApi() ? caches.delete(CACHE_NAME) : false;
 }
+
+/**
+ * A model some of whose shards are in the cache.
+ * @typedef {object} CachedModel
+ * @property {string} url the model directory's URL, as it was loaded from
+ * @property {number} shards shards cached (weights, and softmax if fineTune read them)
+ * @property {number} bytes their size
+ */
+
+/**
+ * The models whose shards are in the browser's cache, by URL: every shard
+ * key is a shard's URL (with its hash), so a model is the folder its shards
+ * sit in. Models loaded from a File, buffer or files are not cached: they
+ * are already on the device.
+ * @returns {Promise<CachedModel[]>} sorted by URL; empty without the Cache API
+ */
+export async function listCachedModels() {
+  if (!hasCacheApi() || !(await caches.has(CACHE_NAME))) return [];
+  const cache = await caches.open(CACHE_NAME);
+  /** @type {Map<string, CachedModel>} */
+  const models = new Map();
+  for (const request of await cache.keys()) {
+    const key = new URL(request.url);
+    if (!key.searchParams.has('elmo-sha256')) continue;
+    const url = new URL('.', key).href;
+    const response = await cache.match(request);
+    const model = models.get(url) ?? { url, shards: 0, bytes: 0 };
+    model.shards += 1;
+    model.bytes += Number(response?.headers.get('content-length') ?? 0);
+    models.set(url, model);
+  }
+  return [...models.values()].sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
+}

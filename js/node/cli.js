@@ -6,12 +6,14 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { convertModel } from './convert/convert.js';
+import { convertToArchive } from './convert/model-archive-file.js';
 import { GEMM_DTYPES } from '../format/model-format.js';
 import { embedFile } from './output/embed-file.js';
 import { parseShard } from './output/shard-plan.js';
 import { embedSummary } from './cli/embed-summary.js';
 import { mergeCommand } from './cli/merge-command.js';
-import { fetchModel } from './fetch/fetch-model.js';
+import { fetchModel, isReadyModelDir } from './fetch/fetch-model.js';
+import { Elmo } from '../api/elmo.js';
 import { describeModel, formatModelDescription } from './cli/model-info.js';
 import { writeVocabEmbeddings } from './output/vocab-embeddings.js';
 import { createProgressBar } from './cli/progress-bar.js';
@@ -21,9 +23,12 @@ import { train } from './train/train-run.js';
 import { formatPerplexity, perplexity } from '../train/perplexity.js';
 
 const USAGE = `Usage:
-  elmo-wasm convert <options.json> <weights.hdf5> <model-dir> [--shard-mb N] [--dtype float32|float16|int8]
-                    [--softmax <softmax.hdf5> --vocab <vocab.txt>]
-      Convert a released AllenNLP/bilm-tf ELMo model into a model directory.
+  elmo-wasm convert <options.json> <weights.hdf5> <model-dir | model.elmo> [--shard-mb N] [--dtype float32|float16|int8]
+                    [--softmax <softmax.hdf5> --vocab <vocab.txt>] [--single-file]
+      Convert a released AllenNLP/bilm-tf ELMo model into a model directory,
+      or with --single-file into one model archive file (models/FORMAT.md),
+      which Elmo.load takes as a File, Blob, ArrayBuffer or (Node) a path,
+      and embed --model and info take like a directory.
       --dtype stores the matrices as float16 (half the bytes) or as int8 with
       a scale per output column (a quarter); the default is float32.
       --softmax and --vocab (a model \`train\` wrote has both) put the softmax
@@ -58,7 +63,7 @@ const USAGE = `Usage:
   elmo-wasm merge <input.txt> <output> <shard outputs ...> [--resume]
       Join the n shards of one input into the file one unsharded run writes,
       byte for byte, and print each worker's throughput.
-  elmo-wasm info <model-dir>
+  elmo-wasm info <model-dir | model archive>
       Print a model's name, shapes, layers, weight bytes and shard count.
   elmo-wasm vocab-embeddings <model-dir> <vocab.txt> <output.txt | .hdf5> [--batch-size N]
       The context-free token vector (layer 0, projection_dim wide) of each word
@@ -103,7 +108,8 @@ const USAGE = `Usage:
   elmo-wasm perplexity <model-dir> <text file | folder> [--tokenize] [--batch-size N] [--threads 1|2]
       Perplexity of a text (one sentence per line, white-space-tokenized, or
       --tokenize with the built-in tokenizer) under a model \`train\` wrote
-      (options.json, weights.hdf5, softmax.hdf5, vocab.txt): full softmax,
+      (options.json, weights.hdf5, softmax.hdf5, vocab.txt) or a model
+      directory converted with --softmax and --vocab: full softmax,
       each sentence alone from a zero state, both directions. The last line is
       \`perplexity forward F backward B average A (N predictions)\`, A being
       exp(mean NLL over both directions' predictions).
@@ -141,24 +147,28 @@ function positiveInteger(text, flag) {
 
 /** @param {string[]} args */
 async function convertCommand(args) {
-  const { values, positionals } = parse(args, { 'shard-mb': { type: 'string' }, dtype: { type: 'string' }, softmax: { type: 'string' }, vocab: { type: 'string' } }, 3);
+  const { values, positionals } = parse(args, { 'shard-mb': { type: 'string' }, dtype: { type: 'string' }, softmax: { type: 'string' }, vocab: { type: 'string' }, 'single-file': { type: 'boolean' } }, 3);
   if ((values.softmax === undefined) !== (values.vocab === undefined)) throw new UsageError('--softmax and --vocab go together: a model for fine-tuning carries both');
   const dtype = /** @type {import('../format/model-format.js').GemmDtype} */ (values.dtype ?? 'float32');
   if (!GEMM_DTYPES.includes(dtype)) throw new UsageError(`--dtype must be one of ${GEMM_DTYPES.join(', ')}, got ${dtype}`);
   const [optionsPath, weightsPath, outDir] = positionals;
   const shardMb = values['shard-mb'] ? positiveInteger(values['shard-mb'], '--shard-mb') : 4;
   const bar = createProgressBar({ label: 'convert ' });
-  const manifest = await convertModel(optionsPath, weightsPath, outDir, {
+  const opts = {
     shardBytes: shardMb * 1024 * 1024,
     dtype,
     softmaxPath: values.softmax,
     vocabPath: values.vocab,
-    onProgress: ({ done, total }) => bar.update(done, total, 'tensors'),
-  });
+    onProgress: (/** @type {{ done: number, total: number }} */ { done, total }) => bar.update(done, total, 'tensors'),
+  };
+  const { manifest, byteLength } = values['single-file']
+    ? await convertToArchive(optionsPath, weightsPath, outDir, opts)
+    : { manifest: await convertModel(optionsPath, weightsPath, outDir, opts), byteLength: 0 };
   bar.end();
   const mb = (manifest.weights.byteLength / 1e6).toFixed(1);
   const softmax = manifest.vocab ? `; softmax and vocabulary of ${manifest.vocab.words} words` : '';
-  console.log(`wrote ${outDir}: ${manifest.weights.tensors.length} tensors, ${mb} MB in ${manifest.shards.length} shards${softmax}`);
+  const where = byteLength ? `one model archive of ${byteLength} bytes` : `${manifest.shards.length} shards`;
+  console.log(`wrote ${outDir}: ${manifest.weights.tensors.length} tensors, ${mb} MB in ${where}${softmax}`);
 }
 
 /** @param {string[]} args */
@@ -373,6 +383,17 @@ async function perplexityCommand(args) {
   const batchSize = values['batch-size'] ? positiveInteger(values['batch-size'], '--batch-size') : 32;
   const threads = await trainThreads(values.threads);
   const { corpus } = await readTrainingText(textPath, { tokenize: values.tokenize });
+  if (await isReadyModelDir(modelDir)) {
+    // A converted model directory that carries its softmax and vocabulary (convert --softmax --vocab).
+    const elmo = await Elmo.load(modelDir, { numThreads: threads });
+    try {
+      const sentences = Array.from({ length: corpus.sentenceCount }, (_, i) => Array.from(corpus.sentence(i), (id) => corpus.words[id]));
+      console.log(formatPerplexity(await elmo.perplexity(sentences, { batchSize })));
+    } finally {
+      elmo.dispose();
+    }
+    return;
+  }
   const { trainer, vocab } = await loadTrainedModel(modelDir, { batchSize, unroll: 20 }, threads);
   try {
     const bar = createProgressBar({ label: 'perplexity ' });

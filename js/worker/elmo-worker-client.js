@@ -28,7 +28,7 @@ const WORKER_PATH = '../../web/elmo-worker.js';
 export class ElmoWorker {
   /** @type {import('../api/elmo.js').ModelInfo} */
   info = /** @type {any} */ (undefined);
-  /** @type {{ url: string, options: Record<string, unknown> }} */
+  /** @type {{ model: string | import('../load/open-model-source.js').ModelInput, options: Record<string, unknown> }} */
   #load;
   /** @type {import('../load/weight-loader.js').ProgressCallback | undefined} */
   #onProgress;
@@ -47,7 +47,7 @@ export class ElmoWorker {
 
   /**
    * Use `ElmoWorker.load()`.
-   * @param {string | URL} modelUrl
+   * @param {import('../load/open-model-source.js').ModelInput} modelUrl
    * @param {WorkerLoadOptions} options
    */
   constructor(modelUrl, options) {
@@ -55,14 +55,17 @@ export class ElmoWorker {
     // The worker resolves URLs against its own script: make them absolute here.
     if (rest.wasmUrl !== undefined) rest.wasmUrl = absoluteUrl(rest.wasmUrl).href;
     if (rest.threadWorkerUrl !== undefined) rest.threadWorkerUrl = absoluteUrl(rest.threadWorkerUrl).href;
-    this.#load = { url: absoluteUrl(modelUrl).href, options: { ...rest, progress: !!onProgress } };
+    // A File, buffer or map of files is copied to the worker (structured clone), as often as one starts.
+    const model = typeof modelUrl === 'string' || modelUrl instanceof URL ? absoluteUrl(modelUrl).href : modelUrl;
+    this.#load = { model, options: { ...rest, progress: !!onProgress } };
     this.#onProgress = onProgress;
     this.#workerUrl = workerUrl === undefined ? undefined : absoluteUrl(workerUrl);
   }
 
   /**
    * Starts a worker and loads a converted model in it (see `Elmo.load`).
-   * @param {string | URL} modelUrl the model directory's URL, relative to the page
+   * @param {import('../load/open-model-source.js').ModelInput} modelUrl the model directory's URL,
+   *   relative to the page, or a model archive (File, Blob, ArrayBuffer) or its files, as `Elmo.load` takes
    * @param {WorkerLoadOptions} [options] as for `Elmo.load`, plus `workerUrl`; an abort
    *   of `signal` ends the worker
    * @returns {Promise<ElmoWorker>}
@@ -70,6 +73,9 @@ export class ElmoWorker {
   static async load(modelUrl, options = {}) {
     const { signal } = options;
     signal?.throwIfAborted();
+    if (typeof Worker === 'undefined') {
+      throw new Error('ElmoWorker needs Web Workers (a browser, Deno or Bun) and this runtime has none: in Node.js use Elmo, the same API in the process');
+    }
     const client = new ElmoWorker(modelUrl, options);
     const onAbort = () => client.#stop(/** @type {AbortSignal} */ (signal).reason);
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -272,6 +278,17 @@ export class ElmoWorker {
     delete sent.signal;
     signal?.throwIfAborted();
     return this.#call('fineTune', { sentences, options: sent }, onProgress, signal);
+  }
+
+  /**
+   * The perplexity of `sentences` under the worker's model (see `Elmo.perplexity`).
+   * @param {string[][] | string[] | string} sentences
+   * @param {{ batchSize?: number }} [options]
+   * @returns {Promise<import('../train/perplexity.js').Perplexity>}
+   */
+  async perplexity(sentences, options = {}) {
+    this.#live();
+    return this.#call('perplexity', { sentences, options });
   }
 
   /**

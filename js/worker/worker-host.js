@@ -43,13 +43,13 @@ export function serveElmo(scope) {
    * @type {Record<string, (input: any, id: number) => Promise<[unknown, Transferable[]]>>}
    */
   const handlers = {
-    async load({ url, options }, id) {
+    async load({ model, options }, id) {
       elmo?.dispose();
       elmo = null;
       const onProgress = options.progress
         ? (/** @type {unknown} */ event) => scope.postMessage({ id, type: 'progress', out: event })
         : undefined;
-      elmo = await Elmo.load(url, { ...options, onProgress });
+      elmo = await Elmo.load(model, { ...options, onProgress });
       return [elmo.info, []];
     },
     async embed({ sentences, options }) {
@@ -65,6 +65,9 @@ export function serveElmo(scope) {
       const onProgress = progress ? (/** @type {unknown} */ event) => scope.postMessage({ id, type: 'progress', out: event }) : undefined;
       const signal = aborts.get(id)?.signal;
       return [await live().fineTune(sentences, { ...rest, onProgress, signal }), []];
+    },
+    async perplexity({ sentences, options }) {
+      return [await live().perplexity(sentences, options), []];
     },
     async exportWeights() {
       const bytes = await live().exportWeights();

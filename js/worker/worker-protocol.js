@@ -12,7 +12,7 @@
  */
 import { ElmoError } from '../core/wasm-core.js';
 
-/** @typedef {'load' | 'embed' | 'resetState' | 'fineTune' | 'exportWeights' | 'dispose' | 'abort'} RequestType */
+/** @typedef {'load' | 'embed' | 'resetState' | 'fineTune' | 'perplexity' | 'exportWeights' | 'dispose' | 'abort'} RequestType */
 
 /**
  * @typedef {object} WireError

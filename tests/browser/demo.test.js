@@ -10,12 +10,14 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startDemoServer } from '../../js/node/demo/demo-server.js';
-import { convertFixture } from '../js/fixture.js';
+import { convertFixture, convertFixtureForFineTune } from '../js/fixture.js';
 import { launchChromium } from './chromium.js';
 import { repoRoot, startServer } from './static-server.js';
 
 /** @type {Awaited<ReturnType<typeof convertFixture>>} */
 let converted;
+/** @type {Awaited<ReturnType<typeof convertFixtureForFineTune>>} */
+let tunable;
 /** @type {Awaited<ReturnType<typeof startServer>>} */
 let server;
 /** @type {Awaited<ReturnType<typeof launchChromium>>} */
@@ -23,13 +25,15 @@ let browser;
 
 before(async () => {
   converted = await convertFixture({ name: 'bilm-tf-tiny' });
-  server = await startServer({ models: { m: converted.modelDir }, isolated: true });
+  tunable = await convertFixtureForFineTune();
+  server = await startServer({ models: { m: converted.modelDir, ft: tunable.modelDir }, isolated: true });
   browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
   await server?.close();
   await converted?.cleanup();
+  await tunable?.cleanup();
 });
 
 /**
@@ -145,6 +149,50 @@ describe('demo page', () => {
       t.diagnostic(`reload: ${again.load}; shard requests +${server.count(/\.bin$/) - shardsBefore}`);
       assert.match(again.load, /\(cached\)$/);
       assert.equal(server.count(/\.bin$/), shardsBefore);
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+describe('fine-tuning in the demo', () => {
+  test('trains in the worker with progress, embeds again with the adapted weights; Stop keeps the weights', async (t) => {
+    const { page, errors } = await newPage();
+    try {
+      await page.goto(`${server.origin}/web/index.html?model=/models/ft/`);
+      await waitForRuns(page, 1);
+      const before = (await readDemo(page)).bankCell;
+      await page.fill('#tune-steps', '6');
+      await page.click('#tune-run');
+      await page.waitForFunction(() => ['done', 'error', 'stopped'].includes(document.body.dataset.tune ?? ''), null, { timeout: 60000 });
+      const status = (await page.textContent('#tune-status')) ?? '';
+      t.diagnostic(status);
+      assert.equal(await page.evaluate(() => document.body.dataset.tune), 'done', status);
+      assert.match(status, /^Fine-tuned: 6 steps .* loss \d+\.\d{3} → \d+\.\d{3}\. The views show the adapted model\.$/);
+      await waitForRuns(page, 2);
+      const tuned = (await readDemo(page)).bankCell;
+      assert.ok(Math.abs(tuned - before) > 1e-6, `bank/bank ${before} -> ${tuned}: the adapted weights change the vectors`);
+      assert.equal(await page.evaluate(() => /** @type {HTMLProgressElement} */ (document.getElementById('tune-bar')).value), 1);
+
+      // A long run stopped after its first step: the model keeps the weights it had.
+      await page.fill('#tune-steps', '2000');
+      await page.click('#tune-run');
+      await page.waitForFunction(() => /^Step \d+ of 2000/.test(document.getElementById('tune-status')?.textContent ?? ''), null, { timeout: 60000 });
+      assert.equal(await page.isDisabled('#tune-stop'), false);
+      await page.click('#tune-stop');
+      await page.waitForFunction(() => document.body.dataset.tune === 'stopped', null, { timeout: 60000 });
+      assert.equal(await page.textContent('#tune-status'), 'Stopped: the model keeps the weights it had before.');
+      await page.click('#run');
+      await waitForRuns(page, 3);
+      assert.equal((await readDemo(page)).bankCell, tuned);
+
+      // A model without a softmax says why it cannot be fine-tuned.
+      await page.goto(`${server.origin}/web/index.html?model=/models/m/`);
+      await waitForRuns(page, 1);
+      await page.click('#tune-run');
+      await page.waitForFunction(() => document.body.dataset.tune === 'error', null, { timeout: 60000 });
+      assert.match((await page.textContent('#tune-status')) ?? '', /^Could not fine-tune: .*softmax/);
       assert.deepEqual(errors, []);
     } finally {
       await page.close();

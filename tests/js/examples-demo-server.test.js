@@ -27,6 +27,7 @@ describe('chooseModels', () => {
     const models = await chooseModels({
       dirs: [fixture.modelDir, join(cacheDir, 'not-a-model')],
       cacheDir,
+      shipped: null,
       fetchModel: async () => {
         throw new Error('cannot download the small model: getaddrinfo ENOTFOUND\nDownload these two files by hand: …');
       },
@@ -38,7 +39,7 @@ describe('chooseModels', () => {
   });
 
   test('a fetch that works puts the released model first', async () => {
-    const models = await chooseModels({ dirs: [fixture.modelDir], cacheDir, fetchModel: async () => ({ modelDir: '/x/small' }) });
+    const models = await chooseModels({ dirs: [fixture.modelDir], cacheDir, shipped: null, fetchModel: async () => ({ modelDir: '/x/small' }) });
     assert.deepEqual(models.map((m) => [m.name, m.official]), [['small', true], ['model', false]]);
   });
 
@@ -50,6 +51,18 @@ describe('chooseModels', () => {
       fetchModel: () => assert.fail('fetched although the cache has a model'),
     });
     assert.deepEqual(models.map((m) => [m.name, m.official]), [['medium', true], ['model', false]]);
+  });
+
+  test('the shipped model comes after a cached official one, before the local ones, and stops the fetch', async () => {
+    const shipped = { name: 'mini', dir: fixture.modelDir };
+    const alone = await chooseModels({ dirs: [], cacheDir: join(cacheDir, 'empty'), shipped, fetchModel: () => assert.fail('fetched although a shipped model is there') });
+    assert.deepEqual(alone.map((m) => [m.name, m.official, m.shipped]), [['mini', false, true]]);
+    const other = join(cacheDir, 'other-model');
+    await cp(fixture.modelDir, other, { recursive: true });
+    const all = await chooseModels({ dirs: [fixture.modelDir, other], cacheDir, shipped });
+    assert.deepEqual(all.map((m) => [m.name, m.official]), [['medium', true], ['mini', false], ['other-model', false]], 'the shipped folder is not listed twice');
+    const missing = await chooseModels({ dirs: [], cacheDir, shipped: { name: 'mini', dir: join(cacheDir, 'nowhere') } });
+    assert.deepEqual(missing.map((m) => m.name), ['medium']);
   });
 });
 
@@ -71,7 +84,7 @@ describe('startDemoServer', () => {
     assert.equal(page.headers.get('cross-origin-opener-policy'), 'same-origin');
     assert.equal(page.headers.get('cross-origin-embedder-policy'), 'require-corp');
     assert.match(await page.text(), /<script type="module" src="\.\/demo\.js">/);
-    assert.deepEqual(await (await fetch(`${origin}/models/index.json`)).json(), [{ name: 'tiny', url: '/models/tiny/', official: false }]);
+    assert.deepEqual(await (await fetch(`${origin}/models/index.json`)).json(), [{ name: 'tiny', url: '/models/tiny/', official: false, shipped: false }]);
     const manifest = JSON.parse(await readFile(join(fixture.modelDir, 'manifest.json'), 'utf8'));
     const shard = await fetch(`${origin}/models/tiny/${manifest.shards[0].path}`);
     assert.equal((await shard.arrayBuffer()).byteLength, manifest.shards[0].byteLength);

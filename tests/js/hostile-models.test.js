@@ -1,6 +1,7 @@
 /**
  * Hostile model directories: every one is refused with an error naming the
- * field or the file. Manifest faults are refused before the weight region
+ * field or the file, given as a folder, as a model archive (a Blob) and as
+ * a map of its files: the same checks, the same messages. Manifest faults are refused before the weight region
  * is allocated (no wasm allocation over 64 KiB, no memory growth); shard
  * faults while reading, in a region no larger than the manifest declares;
  * and nothing outside the model directory is ever opened.
@@ -14,6 +15,7 @@ import { after, before, test } from 'node:test';
 import { Core } from '../../js/core/wasm-core.js';
 import { Elmo } from '../../js/index.js';
 import { convertFixture } from './fixture.js';
+import { archiveOf, filesOf } from './model-forms.js';
 
 /** @type {Awaited<ReturnType<typeof convertFixture>>} */
 let converted;
@@ -47,11 +49,11 @@ async function tampered(editManifest, editShard) {
 }
 
 /**
- * Loads `dir` expecting a refusal; watches every wasm allocation the library makes and every memory.
- * @param {string} dir
+ * Loads `model` expecting a refusal; watches every wasm allocation the library makes and every memory.
+ * @param {import('../../js/index.js').ModelInput} model
  * @returns {Promise<{ message: string, largest: number, grown: boolean }>}
  */
-async function refusal(dir) {
+async function refusal(model) {
   const { malloc } = Core.prototype;
   const { create } = Core;
   /** @type {Core[]} */
@@ -67,7 +69,7 @@ async function refusal(dir) {
     return core;
   };
   try {
-    await Elmo.load(dir, { numThreads: 1 });
+    await Elmo.load(model, { numThreads: 1 });
     return { message: 'loaded', largest, grown: false };
   } catch (error) {
     const message = /** @type {Error} */ (error).message;
@@ -111,13 +113,22 @@ const manifestCases = [
   }, /weights\.byteLength is 494208 but the tensors end at byte 428672/],
 ];
 
+/**
+ * A model folder as each form Elmo.load takes it.
+ * @param {string} dir
+ * @returns {Promise<Array<[string, import('../../js/index.js').ModelInput]>>}
+ */
+const forms = async (dir) => [['folder', dir], ['archive', new Blob([await archiveOf(dir)])], ['files', await filesOf(dir)]];
+
 for (const [name, edit, expected] of manifestCases) {
   test(`manifest: ${name} → refused before any large allocation`, async (t) => {
-    const { message, largest, grown } = await refusal(await tampered(/** @type {any} */ (edit)));
-    t.diagnostic(message);
-    assert.match(message, /** @type {RegExp} */ (expected));
-    assert.ok(largest < 64 * 1024, `a ${largest}-byte allocation before the refusal`);
-    assert.equal(grown, false, 'wasm memory grew');
+    for (const [form, model] of await forms(await tampered(/** @type {any} */ (edit)))) {
+      const { message, largest, grown } = await refusal(model);
+      t.diagnostic(`${form}: ${message}`);
+      assert.match(message, /** @type {RegExp} */ (expected), form);
+      assert.ok(largest < 64 * 1024, `${form}: a ${largest}-byte allocation before the refusal`);
+      assert.equal(grown, false, `${form}: wasm memory grew`);
+    }
   });
 }
 
@@ -133,11 +144,13 @@ const shardCases = [
 
 for (const [name, edit, expected] of shardCases) {
   test(`shard: ${name} → refused naming the file`, async (t) => {
-    const { message, largest, grown } = await refusal(await tampered(undefined, /** @type {any} */ (edit)));
-    t.diagnostic(message);
-    assert.match(message, /** @type {RegExp} */ (expected));
-    assert.ok(largest <= manifest.weights.byteLength + 64, `a ${largest}-byte allocation`);
-    assert.equal(grown, false, 'wasm memory grew');
+    for (const [form, model] of await forms(await tampered(undefined, /** @type {any} */ (edit)))) {
+      const { message, largest, grown } = await refusal(model);
+      t.diagnostic(`${form}: ${message}`);
+      assert.match(message, /** @type {RegExp} */ (expected), form);
+      assert.ok(largest <= manifest.weights.byteLength + 64, `${form}: a ${largest}-byte allocation`);
+      assert.equal(grown, false, `${form}: wasm memory grew`);
+    }
   });
 }
 

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { convertFixture } from './fixture.js';
 import { corpusText, filesIn, writeIn } from './corpus.js';
 import { elmoWasm } from './run-cli.js';
+import { runCommand } from './run-command.js';
 
 const recipe = fileURLToPath(new URL('../../examples/embed-parallel.sh', import.meta.url));
 const cli = fileURLToPath(new URL('../../js/node/cli.js', import.meta.url));
@@ -32,24 +33,6 @@ function freePort() {
       server.close(() => resolve(port));
     });
     server.on('error', reject);
-  });
-}
-
-/**
- * @param {string} command
- * @param {string[]} args
- * @param {{ cwd?: string, env?: Record<string, string> }} [options]
- * @returns {Promise<{ code: number, stdout: string, stderr: string }>}
- */
-function run(command, args, { cwd, env = {} } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s) => (stderr += s));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }
 
@@ -88,7 +71,7 @@ before(async () => {
   await mkdir('/run/sshd', { recursive: true }); // sshd's privilege separation folder, which its service would make
   sshd = spawn(SSHD, ['-D', '-f', join(sshDir, 'sshd_config'), '-E', join(sshDir, 'sshd.log')], { stdio: 'ignore' });
   for (let tries = 0; ; tries++) {
-    const r = await run('ssh', ['-F', sshConfig, 'host-a', 'true']);
+    const r = await runCommand('ssh', ['-F', sshConfig, 'host-a', 'true']);
     if (r.code === 0) break;
     if (tries >= 50) assert.fail(`sshd on port ${port} did not let us in: ${r.stderr} ${await readFile(join(sshDir, 'sshd.log'), 'utf8').catch(() => '')}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -116,7 +99,7 @@ test('the GNU parallel recipe over ssh on two hosts merges to the unsharded run\
   const here = join(work.dir, 'recipe');
   await writeIn(here, 'corpus.txt', text);
   const env = { MODEL: work.modelDir, HOSTS: '1/host-a,1/host-b', ELMO: `${process.execPath} ${cli}`, PARALLEL_SSH: `ssh -F ${sshConfig}` };
-  const p = await run('bash', [recipe, 'corpus.txt', 'out.npy', '2', '--top'], { cwd: here, env });
+  const p = await runCommand('bash', [recipe, 'corpus.txt', 'out.npy', '2', '--top'], { cwd: here, env: { ...process.env, ...env } });
   assert.equal(p.code, 0, `${p.stdout}\n${p.stderr}`);
   const got = await filesIn(here);
   for (const name of Object.keys(want)) assert.ok(got[name]?.equals(want[name]), `${name} is byte for byte the unsharded run's`);

@@ -77,6 +77,38 @@ test('perplexity matches the naive full-softmax reference over embed\'s top laye
   }
 });
 
+test('a converted model directory with its softmax gives the trained folder\'s perplexity, in the CLI and as Elmo.perplexity', async () => {
+  const model = join(dir, 'model');
+  const converted = join(dir, 'converted-ft');
+  await convertModel(join(model, MODEL_FILES.options), join(model, MODEL_FILES.weights), converted, {
+    softmaxPath: join(model, MODEL_FILES.softmax),
+    vocabPath: join(model, MODEL_FILES.vocab),
+  });
+  const lastLine = async (/** @type {string} */ from) => {
+    const { code, stdout, stderr } = await elmoWasm('perplexity', from, join(dir, 'heldout.txt'), '--batch-size', '3', '--threads', '1');
+    assert.equal(code, 0, stderr);
+    return stdout.trim().split('\n').at(-1);
+  };
+  const want = await lastLine(model);
+  assert.equal(await lastLine(converted), want);
+  const elmo = await Elmo.load(converted);
+  try {
+    const p = await elmo.perplexity(heldout);
+    assert.match(want ?? '', new RegExp(`^perplexity forward ${p.forward.toFixed(3)} backward ${p.backward.toFixed(3)} average ${p.average.toFixed(3)} \\(${p.predictions} predictions\\)$`));
+    await assert.rejects(elmo.perplexity(heldout, { batchSize: 0 }), /batchSize must be an integer/);
+    await assert.rejects(elmo.perplexity([]), /sentences/);
+    assert.equal((await elmo.perplexity(heldout)).average, p.average, 'still usable after refused calls');
+  } finally {
+    elmo.dispose();
+  }
+  const plain = await Elmo.load(join(dir, 'converted'));
+  try {
+    await assert.rejects(plain.perplexity(heldout), /^Error: perplexity needs a model that carries its softmax/);
+  } finally {
+    plain.dispose();
+  }
+});
+
 test('perplexity refuses a model folder without its files, naming the file', async () => {
   const { code, stderr } = await elmoWasm('perplexity', join(dir, 'heldout.txt.missing'), join(dir, 'heldout.txt'));
   assert.equal(code, 1);

@@ -1,10 +1,9 @@
 /**
- * `elmo-wasm info <model-dir>`: what a converted model is, from its manifest
- * alone (no weights are read).
+ * `elmo-wasm info <model-dir | model archive>`: what a converted model is,
+ * from its manifest alone (no weights are read).
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parseManifest } from '../../format/model-format.js';
+import { readModelManifest } from '../io/model-manifest.js';
 
 /**
  * @typedef {object} ModelDescription
@@ -29,14 +28,7 @@ import { parseManifest } from '../../format/model-format.js';
  * @returns {Promise<ModelDescription>}
  */
 export async function describeModel(modelDir) {
-  const path = join(modelDir, 'manifest.json');
-  let text;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    if (/** @type {NodeJS.ErrnoException} */ (e).code === 'ENOENT') throw new Error(`${modelDir} is not a model directory: it has no manifest.json`);
-    throw e;
-  }
+  const text = await readModelManifest(modelDir);
   const manifest = /** @type {any} */ (parseManifest(text));
   const { lstm, char_cnn: cnn } = manifest.options;
   return {

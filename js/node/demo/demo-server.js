@@ -9,8 +9,10 @@
  *   node js/node/demo/demo-server.js [--port N] [--host H] [--no-fetch] [model-dir ...]
  *
  * Model choice, best first: official models already in the elmo-wasm cache,
- * else `fetch small` (fails fast offline, saying what to do), else the model
- * directories given on the command line (e.g. the fixture `npm start` converted).
+ * then the model this package ships (models/mini/model), then the model
+ * directories given on the command line. Only when there is neither an
+ * official nor a shipped model does it try `fetch small` (which fails fast
+ * offline, saying what to do).
  */
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
@@ -23,6 +25,9 @@ import { fetchModel, isReadyModelDir } from '../fetch/fetch-model.js';
 import { loadRegistry } from '../fetch/model-registry.js';
 
 const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The small English ELMo this package ships (README, "The mini model"). */
+export const SHIPPED_MODEL = Object.freeze({ name: 'mini', dir: join(packageRoot, 'models', 'mini', 'model') });
 
 /** The package folders a browser needs; nothing else (package.json, src/, out/) is served. */
 const SERVED = ['web', 'js', 'examples'];
@@ -44,6 +49,7 @@ const TYPES = {
  * @property {string} name its URL is /models/<name>/
  * @property {string} dir the model directory on disk
  * @property {boolean} official a released model from the elmo-wasm cache
+ * @property {boolean} [shipped] the model this package ships
  */
 
 /**
@@ -69,7 +75,7 @@ function inside(base, rest) {
  */
 export async function startDemoServer({ models, port = 8080, host = '127.0.0.1' }) {
   const byName = new Map(models.map((m) => [m.name, m]));
-  const index = JSON.stringify(models.map(({ name, official }) => ({ name, url: `/models/${encodeURIComponent(name)}/`, official })));
+  const index = JSON.stringify(models.map(({ name, official, shipped = false }) => ({ name, url: `/models/${encodeURIComponent(name)}/`, official, shipped })));
   const headers = {
     // Cross-origin isolation gives the page SharedArrayBuffer, so the model runs on threads.
     'cross-origin-opener-policy': 'same-origin',
@@ -134,12 +140,13 @@ export async function startDemoServer({ models, port = 8080, host = '127.0.0.1' 
  * @param {object} options
  * @param {string[]} [options.dirs] converted model directories to offer last
  * @param {string} [options.cacheDir] default: defaultCacheDir()
- * @param {boolean} [options.fetch] try `fetch small` when the cache has no official model
+ * @param {{ name: string, dir: string } | null} [options.shipped] default: SHIPPED_MODEL (when its files are there)
+ * @param {boolean} [options.fetch] try `fetch small` when there is neither an official nor a shipped model
  * @param {(name: string, options: { cacheDir: string }) => Promise<{ modelDir: string }>} [options.fetchModel]
  * @param {(line: string) => void} [options.log]
  * @returns {Promise<ServedModel[]>}
  */
-export async function chooseModels({ dirs = [], cacheDir = defaultCacheDir(), fetch = true, fetchModel: fetcher = fetchModel, log = () => {} } = {}) {
+export async function chooseModels({ dirs = [], cacheDir = defaultCacheDir(), shipped = SHIPPED_MODEL, fetch = true, fetchModel: fetcher = fetchModel, log = () => {} } = {}) {
   const registry = await loadRegistry();
   /** @type {ServedModel[]} */
   const models = [];
@@ -147,7 +154,8 @@ export async function chooseModels({ dirs = [], cacheDir = defaultCacheDir(), fe
     const dir = join(cacheDir, 'models', name);
     if (await isReadyModelDir(dir)) models.push({ name, dir, official: true });
   }
-  if (models.length === 0 && fetch) {
+  const ownModel = shipped && (await isReadyModelDir(shipped.dir)) ? { name: shipped.name, dir: resolve(shipped.dir), official: false, shipped: true } : null;
+  if (models.length === 0 && !ownModel && fetch) {
     log('No official model in the cache yet: fetching "small" (~54 MB)…');
     try {
       models.push({ name: 'small', dir: (await fetcher('small', { cacheDir })).modelDir, official: true });
@@ -156,8 +164,10 @@ export async function chooseModels({ dirs = [], cacheDir = defaultCacheDir(), fe
       log('So the demo runs the local model(s) below. For meaningful similarities, get the small model as said above (`npx elmo-wasm fetch small`), then `npm start` again.');
     }
   }
+  if (ownModel) models.push(ownModel);
   const taken = new Set(models.map((m) => m.name));
   for (const dir of dirs) {
+    if (ownModel && resolve(dir) === ownModel.dir) continue;
     if (!(await isReadyModelDir(dir))) continue;
     let name = basename(resolve(dir));
     while (taken.has(name)) name += '-local';
@@ -189,12 +199,18 @@ async function main() {
   const dirs = positionals.length > 0 ? positionals : await subfolders(join(packageRoot, 'out', 'models'));
   const models = await chooseModels({ dirs, fetch: !values['no-fetch'], log: (line) => console.log(line) });
   if (models.length === 0) {
-    console.error('No model to serve: run `npm start` (it converts the test model) or `npx elmo-wasm fetch small`.');
+    console.error(`No model to serve: ${SHIPPED_MODEL.dir} is missing; give a converted model directory or run \`npx elmo-wasm fetch small\`.`);
     process.exit(1);
   }
   const server = await startDemoServer({ models, port: Number(values.port), host: values.host });
   const [best] = models;
-  const what = best.official ? 'a released ELMo model' : best.name === 'bilm-tf-tiny' ? "bilm-tf's tiny test model: random-ish similarities" : 'a converted local model';
+  const what = best.official
+    ? 'a released ELMo model'
+    : best.shipped
+      ? "elmo-wasm's own small English ELMo"
+      : best.name === 'bilm-tf-tiny'
+        ? "bilm-tf's tiny test model: random-ish similarities"
+        : 'a converted local model';
   console.log(`\nDemo: ${server.url}   (model: ${best.name}, ${what}, from ${best.dir})`);
   if (models.length > 1) console.log(`Also served: ${models.slice(1).map((m) => m.name).join(', ')} (choose in the page)`);
   console.log(`Examples: ${server.url.replace('/web/', '/examples/worker/')}?model=/models/${encodeURIComponent(best.name)}/`);

@@ -64,7 +64,8 @@ export async function writeFully(handle, bytes, position = null) {
 
 /**
  * @param {string} path
- * @param {string | Uint8Array | readonly Uint8Array[]} data several parts are written one after another
+ * @param {string | Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>} data several parts are
+ *   written one after another
  * @param {{ open?: OpenForWrite }} [io] default fs.open
  */
 export async function writeFileAtomically(path, data, { open: openFile = open } = {}) {
@@ -72,7 +73,7 @@ export async function writeFileAtomically(path, data, { open: openFile = open } 
   try {
     const handle = await openFile(temporary, 'w');
     try {
-      for (const part of typeof data === 'string' || data instanceof Uint8Array ? [data] : data) {
+      for await (const part of typeof data === 'string' || data instanceof Uint8Array ? [data] : data) {
         await writeFully(handle, typeof part === 'string' ? Buffer.from(part) : part);
       }
       await handle.sync();

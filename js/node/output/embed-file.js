@@ -6,12 +6,12 @@
  * one part of the input for `merge` to join (shard-plan.js).
  */
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { DEFAULTS } from '../../defaults.js';
 import { Elmo } from '../../api/elmo.js';
 import { shapeOutputs } from '../../api/embed-options.js';
 import { readNamedFile } from '../io/read-named.js';
+import { readModelManifest } from '../io/model-manifest.js';
 import { openOutput } from './committed-output.js';
 import { formatCodec, outputFormat, shapeTemplate } from './format-writers.js';
 import { BLOCK_LINES, shardLines } from './shard-plan.js';
@@ -81,7 +81,7 @@ export const readSentences = async (path) => (await readInput(path)).sentences;
  * @param {import('./shard-plan.js').Shard | null} o.shard
  */
 async function runIdentity({ inputSha256, lines, model, format, options, shard }) {
-  const manifest = await readNamedFile(join(model, 'manifest.json'), 'no such file (the model directory\'s manifest)');
+  const manifest = await readModelManifest(model);
   return {
     input: { sha256: inputSha256, lines },
     model: { manifestSha256: createHash('sha256').update(manifest).digest('hex') },
