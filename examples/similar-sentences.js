@@ -1,5 +1,7 @@
 // Embeds the lines of a text file and prints, for each one, the most similar
-// other line: cosine of the mean-pooled top-layer vectors.
+// other line: the cosine of the mean-pooled top-layer vectors, mean-centred
+// (the mean over all the lines subtracted first: ELMo's top layer gives every
+// pair of sentences a high raw cosine, and what tells them apart sits on top).
 //
 //   node examples/similar-sentences.js <model-dir> [file.txt]
 //
@@ -23,10 +25,12 @@ try {
   // One vector per line: the top biLSTM layer, averaged over the tokens.
   const vectors = await elmo.embed(lines, { layers: 'top', pooling: 'mean' });
   const dim = vectors[0].data.length;
+  const mean = new Float32Array(dim);
+  for (const v of vectors) v.data.forEach((x, k) => (mean[k] += x / lines.length));
   const stacked = new Float32Array(lines.length * dim);
-  vectors.forEach((v, i) => stacked.set(v.data, i * dim));
+  vectors.forEach((v, i) => stacked.set(v.data.map((x, k) => x - mean[k]), i * dim));
   const matrix = { shape: [lines.length, dim], data: stacked };
-  const scores = similarity(matrix, matrix).data; // (n, n) cosines
+  const scores = similarity(matrix, matrix).data; // (n, n) mean-centred cosines
 
   lines.forEach((line, i) => {
     let best = -1;

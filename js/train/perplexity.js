@@ -6,8 +6,8 @@
  * is predicted as `<UNK>` and counts.
  *
  * Each sentence gets a batch row of its own. A group of batchSize sentences
- * runs in chunks of unroll steps, the evaluation state carried from chunk to
- * chunk and zeroed before each group; a row whose sentence has ended reads
+ * of like length (the text sorted by length) runs in chunks of unroll steps,
+ * the evaluation state carried from chunk to chunk and zeroed before each group; a row whose sentence has ended reads
  * `<S>` and predicts nothing (target -1). The trainer's carried training
  * state is put back afterwards, so a run can measure itself mid-way.
  */
@@ -63,9 +63,11 @@ function sumNll(trainer, corpus, vocab, onProgress) {
   const nll = [0, 0];
   const count = [0, 0];
   const total = corpus.sentenceCount;
+  // Sentences of like length side by side: a group runs as long as its longest, and the
+  // rows that ended meanwhile are computed for nothing. The sums do not depend on the order.
+  const order = Array.from({ length: total }, (_, s) => s).sort((a, b) => corpus.sentence(a).length - corpus.sentence(b).length);
   for (let first = 0; first < total; first += B) {
-    const rows = [];
-    for (let s = first; s < Math.min(first + B, total); s++) rows.push(corpus.sentence(s));
+    const rows = order.slice(first, first + B).map((s) => corpus.sentence(s));
     const steps = Math.max(...rows.map((words) => words.length + 1));
     for (let start = 0; start < steps; start += U) {
       // The evaluation's own state, zeroed per group: a checkpoint's perplexity leaves the training state alone.

@@ -48,6 +48,7 @@ describe('chooseModels', () => {
     const models = await chooseModels({
       dirs: [fixture.modelDir],
       cacheDir,
+      shipped: null,
       fetchModel: () => assert.fail('fetched although the cache has a model'),
     });
     assert.deepEqual(models.map((m) => [m.name, m.official]), [['medium', true], ['model', false]]);

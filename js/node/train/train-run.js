@@ -140,7 +140,7 @@ async function runSettings(request) {
   return { settings: { options, params: { seed: 0 }, tokenize: false, ...request.settings, initFrom: request.initFrom }, vocab };
 }
 
-/** Each checkpoint's line, time-stamped, appended in the out-dir. */
+/** Each session's start and each checkpoint's line, time-stamped, appended in the out-dir. */
 export const TRAIN_LOG_FILE = 'train-log.txt';
 
 /**
@@ -190,6 +190,7 @@ export async function train(request) {
       // The run's curve, across every session that resumed it.
       await appendFile(join(outDir, TRAIN_LOG_FILE), `${new Date().toISOString()} ${line}\n`);
     };
+    await appendFile(join(outDir, TRAIN_LOG_FILE), `${new Date().toISOString()} ${checkpoint ? 'resume' : 'start'}: step ${steps}\n`);
     const every = request.checkpointEvery ?? { minutes: 10 };
     const due = () =>
       'tokens' in every ? (steps - lastCheckpoint.steps) * perStep >= every.tokens : performance.now() - lastCheckpoint.at >= every.minutes * 60e3;
