@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startDemoServer } from '../../js/node/demo/demo-server.js';
+import { SHIPPED_MODEL, chooseModels, startDemoServer } from '../../js/node/demo/demo-server.js';
 import { convertFixture, convertFixtureForFineTune } from '../js/fixture.js';
 import { launchChromium } from './chromium.js';
 import { repoRoot, startServer } from './static-server.js';
@@ -213,6 +213,33 @@ describe('the demo as `npm start` serves it (js/node/demo/demo-server.js)', () =
       assert.equal(shown.model, 'model: bilm-tf-tiny');
       assert.equal(shown.cells, 15 * 15);
       assert.match((await page.textContent('#model-line')) ?? '', /from \/models\/tiny\/$/);
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+      await demo.close();
+    }
+  });
+});
+
+describe('the demo on the model the package ships', () => {
+  test('chosen first when no official model is cached; no test-model banner; says what it is', async (t) => {
+    const models = await chooseModels({ dirs: [converted.modelDir], cacheDir: join(repoRoot, 'out', 'no-such-cache'), fetch: false });
+    assert.deepEqual(models.map((m) => m.name), ['mini', 'model']);
+    const demo = await startDemoServer({ models, port: 0 });
+    const { page, errors } = await newPage();
+    try {
+      await page.goto(demo.url);
+      await waitForRuns(page, 1);
+      const shown = await readDemo(page);
+      t.diagnostic(`bank/bank ${shown.bankCell}; ${await page.textContent('#model-line')}`);
+      assert.equal(shown.model, 'model: elmo-wasm-mini');
+      assert.equal(shown.tinyNote, false);
+      assert.match((await page.textContent('#model-about')) ?? '', /^elmo-wasm's own small English ELMo/);
+      assert.match((await page.textContent('#model-line')) ?? '', /from \/models\/mini\/$/);
+      assert.equal(shown.threads, '2 threads');
+      await mkdir(join(repoRoot, 'out', 'screenshots'), { recursive: true });
+      await page.screenshot({ path: join(repoRoot, 'out', 'screenshots', 'demo-mini.png'), fullPage: true });
+      assert.equal(SHIPPED_MODEL.name, 'mini');
       assert.deepEqual(errors, []);
     } finally {
       await page.close();

@@ -52,11 +52,11 @@ before(async () => {
 after(() => rm(dir, { recursive: true, force: true }));
 
 test('the tarball has the built wasm, LICENSE, types and the library, and nothing only tests need', () => {
-  for (const file of ['LICENSE', 'README.md', 'package.json', 'js/index.js', 'js/index.d.ts', 'js/node/cli.js', 'web/elmo-worker.js', 'models/FORMAT.md', 'models/registry.json']) {
+  for (const file of ['LICENSE', 'README.md', 'package.json', 'js/index.js', 'js/index.d.ts', 'js/node/cli.js', 'web/elmo-worker.js', 'models/FORMAT.md', 'models/registry.json', 'models/mini/model/manifest.json', 'models/mini/model/vocab.txt', 'models/mini/model-card.json']) {
     assert.ok(packed.includes(file), `${file} is in the tarball`);
   }
   for (const flavor of ['simd', 'simd-threads', 'scalar']) assert.ok(packed.includes(`js/wasm/elmo-${flavor}.wasm`), `elmo-${flavor}.wasm is in the tarball`);
-  const unwanted = packed.filter((f) => /^(tests|src|include|examples|build|out|\.ci|models\/mini)\/|^CMakeLists\.txt$/.test(f));
+  const unwanted = packed.filter((f) => /^(tests|src|include|examples|build|out|\.ci|models\/mini\/recipe)\/|^models\/mini\/(heldout-slice\.txt|SHA256SUMS)$|^CMakeLists\.txt$/.test(f));
   assert.deepEqual(unwanted, []);
 });
 

@@ -51,7 +51,7 @@ export function trainingSummary(log) {
       startedAt = at;
       continue;
     }
-    const m = /checkpoint: step (\d+), (\d+) tokens, loss (\S+)/.exec(line);
+    const m = /checkpoint: step (\d+), (\d+) tokens, loss ([\d.]+)/.exec(line);
     if (m) last = { at, steps: Number(m[1]), tokens: Number(m[2]), loss: Number(m[3]) };
   }
   if (!Number.isNaN(startedAt) && last.at > startedAt) hours += (last.at - startedAt) / 3.6e6;
