@@ -12,8 +12,7 @@ import { embedFile } from './output/embed-file.js';
 import { parseShard } from './output/shard-plan.js';
 import { embedSummary } from './cli/embed-summary.js';
 import { mergeCommand } from './cli/merge-command.js';
-import { fetchModel, isReadyModelDir } from './fetch/fetch-model.js';
-import { Elmo } from '../api/elmo.js';
+import { fetchModel } from './fetch/fetch-model.js';
 import { describeModel, formatModelDescription } from './cli/model-info.js';
 import { writeVocabEmbeddings } from './output/vocab-embeddings.js';
 import { createProgressBar } from './cli/progress-bar.js';
@@ -97,7 +96,8 @@ const USAGE = `Usage:
       line per checkpoint; --heldout adds that text's perplexity there. --resume continues the run in <out-dir> (same text)
       with its saved settings (--tokens or --epochs may set a new end) and
       ends bit-identical to an uninterrupted run of the same settings.
-      --init-from <model-dir> fine-tunes a model \`train\` wrote (as bilm-tf's
+      --init-from <model-dir> fine-tunes a model \`train\` wrote, or a model
+      directory converted with --softmax and --vocab (as bilm-tf's
       restart.py): its weights, softmax, options and vocabulary, fresh Adagrad
       accumulators; use a lower --lr (e.g. 0.05) and watch --heldout.
       --threads 2 (the default on a machine of 2 cores or more) runs the two
@@ -383,17 +383,6 @@ async function perplexityCommand(args) {
   const batchSize = values['batch-size'] ? positiveInteger(values['batch-size'], '--batch-size') : 32;
   const threads = await trainThreads(values.threads);
   const { corpus } = await readTrainingText(textPath, { tokenize: values.tokenize });
-  if (await isReadyModelDir(modelDir)) {
-    // A converted model directory that carries its softmax and vocabulary (convert --softmax --vocab).
-    const elmo = await Elmo.load(modelDir, { numThreads: threads });
-    try {
-      const sentences = Array.from({ length: corpus.sentenceCount }, (_, i) => Array.from(corpus.sentence(i), (id) => corpus.words[id]));
-      console.log(formatPerplexity(await elmo.perplexity(sentences, { batchSize })));
-    } finally {
-      elmo.dispose();
-    }
-    return;
-  }
   const { trainer, vocab } = await loadTrainedModel(modelDir, { batchSize, unroll: 20 }, threads);
   try {
     const bar = createProgressBar({ label: 'perplexity ' });

@@ -66,6 +66,17 @@ test('the loss and the held-out perplexity fall; the out-dir holds a model conve
   assert.equal(f.code, 0, f.stderr);
   assert.match(checkpointLines(f.stderr)[0], new RegExp(`held-out perplexity ${heldout.at(-1).toFixed(3)} `));
   assert.equal(await readFile(join(tuned, 'vocab.txt'), 'utf8'), await readFile(join(out, 'vocab.txt'), 'utf8'));
+  // The same from the model converted with its softmax and vocabulary (as models/mini/model ships).
+  const shipped = join(dir, 'learn-shipped');
+  await convertModel(join(out, 'options.json'), join(out, 'weights.hdf5'), shipped, { softmaxPath: join(out, 'softmax.hdf5'), vocabPath: join(out, 'vocab.txt') });
+  const g = await elmoWasm('train', join(dir, 'heldout.txt'), join(dir, 'tuned-shipped'), '--init-from', shipped, '--batch-size', '2', '--unroll', '5', '--tokens', '10', '--lr', '1e-9', '--heldout', join(dir, 'heldout.txt'));
+  assert.equal(g.code, 0, g.stderr);
+  assert.equal(checkpointLines(g.stderr)[0], checkpointLines(f.stderr)[0]);
+  const q = await elmoWasm('perplexity', shipped, join(dir, 'heldout.txt'));
+  assert.equal(q.stdout.trim().split('\n').at(-1), p.stdout.trim().split('\n').at(-1));
+  const bare = await elmoWasm('train', join(dir, 'heldout.txt'), join(dir, 'tuned-bare'), '--init-from', join(dir, 'learn-converted'));
+  assert.equal(bare.code, 1);
+  assert.match(bare.stderr, /learn-converted has no softmax and vocabulary to train from: convert the model with --softmax/);
   await writeFile(join(dir, 'wider.json'), JSON.stringify({ ...options, lstm: { ...options.lstm, dim: 32 } }));
   const wider = await elmoWasm('train', join(dir, 'heldout.txt'), join(dir, 'wider'), '--init-from', out, '--options', join(dir, 'wider.json'));
   assert.equal(wider.code, 1);

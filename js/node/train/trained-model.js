@@ -12,6 +12,11 @@ import { readModelTensors, writeModelTensors } from '../../train/model-tensors.j
 import { writeFileAtomically } from '../io/atomic-file.js';
 import { readNamedJson, readNamedText } from '../io/read-named.js';
 import { readBilmWeights, readSoftmax, writeBilmWeights, writeSoftmax } from './bilm-hdf5.js';
+import { existsSync } from 'node:fs';
+import { unpackRegion } from '../../format/bilm-layout.js';
+import { parseManifest } from '../../format/model-format.js';
+import { fileSource } from '../../load/model-sources.js';
+import { loadPolicy, readRegion } from '../../load/weight-loader.js';
 
 export const MODEL_FILES = Object.freeze({ options: 'options.json', weights: 'weights.hdf5', softmax: 'softmax.hdf5', vocab: 'vocab.txt' });
 
@@ -38,11 +43,39 @@ export async function writeModelWeights(dir, trainer, options) {
   await writeSoftmax(join(dir, MODEL_FILES.softmax), softmax);
 }
 
+/** A converted model directory (manifest.json and its shards) rather than a folder `train` wrote. */
+const isConverted = (/** @type {string} */ dir) => existsSync(join(dir, 'manifest.json'));
+
 /**
- * @param {string} dir
+ * A converted model directory's weights, softmax and vocabulary, read and
+ * checked as a load reads them (sizes and sha256 of every shard).
+ * @param {string} dir converted with --softmax and --vocab
+ */
+async function readConvertedModel(dir) {
+  const source = await fileSource(dir);
+  const manifest = parseManifest(await source.readText('manifest.json'));
+  if (!manifest.softmax || !manifest.vocab) {
+    throw new Error(`${dir} has no softmax and vocabulary to train from: convert the model with --softmax softmax.hdf5 --vocab vocab.txt`);
+  }
+  const policy = loadPolicy({});
+  // The weight region's shards are listed beside it, at the manifest's top level.
+  const weights = unpackRegion(manifest, await readRegion({ ...manifest.weights, shards: manifest.shards }, source, policy));
+  const bytes = await readRegion(manifest.softmax, source, policy);
+  const floats = (/** @type {{ shape: number[], offset: number }} */ t) => new Float32Array(bytes.buffer, t.offset, t.shape.reduce((x, y) => x * y, 1));
+  const [W, b] = manifest.softmax.tensors;
+  const vocab = parseVocabulary(await source.readText(manifest.vocab.path), join(dir, manifest.vocab.path));
+  return { options: manifest.options, vocab, weights, softmax: { W: { shape: W.shape, data: floats(W) }, b: { shape: b.shape, data: floats(b) } } };
+}
+
+/**
+ * @param {string} dir a folder `train` wrote, or a converted model directory with its softmax and vocabulary
  * @returns {Promise<{ options: any, vocab: import('../../train/vocab.js').Vocabulary }>}
  */
 export async function readModelDescription(dir) {
+  if (isConverted(dir)) {
+    const { options, vocab } = await readConvertedModel(dir);
+    return { options, vocab };
+  }
   const options = await readNamedJson(join(dir, MODEL_FILES.options), 'the model options');
   const vocab = parseVocabulary(await readNamedText(join(dir, MODEL_FILES.vocab), 'the softmax vocabulary'), MODEL_FILES.vocab);
   return { options, vocab };
@@ -51,10 +84,15 @@ export async function readModelDescription(dir) {
 /**
  * Puts a trained model's weights and softmax into a trainer built from its
  * options and vocabulary size; every tensor must be there with its shape.
- * @param {string} dir a folder with the four MODEL_FILES
+ * @param {string} dir a folder with the four MODEL_FILES, or a converted model directory with its softmax and vocabulary
  * @param {Trainer} trainer
  */
 export async function readModelWeightsInto(dir, trainer) {
+  if (isConverted(dir)) {
+    const { weights, softmax } = await readConvertedModel(dir);
+    writeModelTensors(trainer, weights, softmax, { weights: `${dir} (its weights)`, softmax: `${dir} (its softmax)` });
+    return;
+  }
   const weights = await readBilmWeights(join(dir, MODEL_FILES.weights));
   const softmax = await readSoftmax(join(dir, MODEL_FILES.softmax));
   writeModelTensors(trainer, weights, softmax, { weights: join(dir, MODEL_FILES.weights), softmax: join(dir, MODEL_FILES.softmax) });
