@@ -6,7 +6,7 @@ import { Core, EMBED_FLAGS, ElmoError, HeapAllocations, Status } from '../core/w
 import { DEFAULTS } from '../defaults.js';
 import { embedRequest, embedResults } from './embed-options.js';
 import { WeightRegion, loadPolicy, loadWeights, readRegion } from '../load/weight-loader.js';
-import { alignedBytes, parseManifest } from '../format/model-format.js';
+import { alignedBytes, parseManifest, softmaxTensors } from '../format/model-format.js';
 import { packRegion, unpackRegion } from '../format/bilm-layout.js';
 import { Trainer } from '../train/trainer.js';
 import { parseVocabulary } from '../train/vocab.js';
@@ -203,15 +203,16 @@ function createContext(core, model, tokenCache, threads) {
  * vocabulary, and float32 weights.
  * @param {import('../format/model-format.js').Manifest} manifest
  * @param {string} location
+ * @param {string} [call] the method the message names
  * @returns {string | null}
  */
-function fineTuneProblem(manifest, location) {
+function fineTuneProblem(manifest, location, call = 'fineTune') {
   if (!manifest.softmax || !manifest.vocab) {
-    return `fineTune needs a model that carries its softmax and vocabulary, and ${location} has none: convert it with \`elmo-wasm convert <options.json> <weights.hdf5> <model-dir> --softmax softmax.hdf5 --vocab vocab.txt\` (the files \`elmo-wasm train\` writes; a released AllenNLP model has no softmax)`;
+    return `${call} needs a model that carries its softmax and vocabulary, and ${location} has none: convert it with \`elmo-wasm convert <options.json> <weights.hdf5> <model-dir> --softmax softmax.hdf5 --vocab vocab.txt\` (the files \`elmo-wasm train\` writes; a released AllenNLP model has no softmax)`;
   }
   const stored = /** @type {Array<{ name: string, dtype: string }>} */ (manifest.weights.tensors).find((t) => t.dtype !== 'float32');
   if (stored) {
-    return `fineTune needs float32 weights, and ${location} stores its matrices as ${stored.dtype} (tensor "${stored.name}"): convert the model with --dtype float32 to fine-tune it`;
+    return `${call} needs float32 weights, and ${location} stores its matrices as ${stored.dtype} (tensor "${stored.name}"): convert the model with --dtype float32 to fine-tune it`;
   }
   return null;
 }
@@ -524,8 +525,8 @@ export class Elmo {
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 4096) throw new RangeError(`batchSize must be an integer in [1, 4096], got ${JSON.stringify(batchSize)}`);
     const corpus = fineTuneCorpus(sentences);
     const { manifest, source } = /** @type {ModelOrigin} */ (this.#origin);
-    const problem = fineTuneProblem(manifest, source.location);
-    if (problem) throw new Error(problem.replace(/^fineTune/, 'perplexity'));
+    const problem = fineTuneProblem(manifest, source.location, 'perplexity');
+    if (problem) throw new Error(problem);
     const { trainer, vocab } = await this.#modelTrainer({ batchSize, unroll: 20 });
     try {
       return measurePerplexity(trainer, corpus, vocab);
@@ -580,9 +581,7 @@ export class Elmo {
     }
     if (!this.#softmax) {
       const bytes = await readRegion(section, source, policy, { signal, cache });
-      const [W, b] = section.tensors;
-      const floats = (/** @type {{ shape: number[], offset: number }} */ t) => new Float32Array(bytes.buffer, t.offset, t.shape.reduce((x, y) => x * y, 1));
-      this.#softmax = { W: { shape: W.shape, data: floats(W) }, b: { shape: b.shape, data: floats(b) } };
+      this.#softmax = softmaxTensors(section, bytes);
     }
     return { vocab: this.#vocab, softmax: this.#softmax };
   }

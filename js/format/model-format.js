@@ -144,6 +144,18 @@ export function parseManifest(text) {
 }
 
 /**
+ * W [V, P] and b [V] of a softmax region, as views of its bytes.
+ * @param {SoftmaxSection} section
+ * @param {Uint8Array} bytes the region, as read
+ * @returns {{ W: { shape: number[], data: Float32Array }, b: { shape: number[], data: Float32Array } }}
+ */
+export function softmaxTensors(section, bytes) {
+  const floats = (/** @type {{ shape: number[], offset: number }} */ t) => new Float32Array(bytes.buffer, bytes.byteOffset + t.offset, t.shape.reduce((x, y) => x * y, 1));
+  const [W, b] = /** @type {Array<{ shape: number[], offset: number }>} */ (section.tensors);
+  return { W: { shape: W.shape, data: floats(W) }, b: { shape: b.shape, data: floats(b) } };
+}
+
+/**
  * Where W [V, P] and b [V] sit in the softmax region: W row-major from 0,
  * b from the next 64-byte boundary.
  * @param {number} V vocabulary size

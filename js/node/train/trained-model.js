@@ -14,7 +14,7 @@ import { readNamedJson, readNamedText } from '../io/read-named.js';
 import { readBilmWeights, readSoftmax, writeBilmWeights, writeSoftmax } from './bilm-hdf5.js';
 import { existsSync } from 'node:fs';
 import { unpackRegion } from '../../format/bilm-layout.js';
-import { parseManifest } from '../../format/model-format.js';
+import { parseManifest, softmaxTensors } from '../../format/model-format.js';
 import { fileSource } from '../../load/model-sources.js';
 import { loadPolicy, readRegion } from '../../load/weight-loader.js';
 
@@ -47,24 +47,31 @@ export async function writeModelWeights(dir, trainer, options) {
 const isConverted = (/** @type {string} */ dir) => existsSync(join(dir, 'manifest.json'));
 
 /**
- * A converted model directory's weights, softmax and vocabulary, read and
- * checked as a load reads them (sizes and sha256 of every shard).
+ * A converted model directory's manifest and vocabulary.
  * @param {string} dir converted with --softmax and --vocab
  */
-async function readConvertedModel(dir) {
+async function readConvertedDescription(dir) {
   const source = await fileSource(dir);
   const manifest = parseManifest(await source.readText('manifest.json'));
   if (!manifest.softmax || !manifest.vocab) {
     throw new Error(`${dir} has no softmax and vocabulary to train from: convert the model with --softmax softmax.hdf5 --vocab vocab.txt`);
   }
+  const vocab = parseVocabulary(await source.readText(manifest.vocab.path), join(dir, manifest.vocab.path));
+  return { source, manifest, vocab };
+}
+
+/**
+ * A converted model directory's weights and softmax, read and checked as a
+ * load reads them (sizes and sha256 of every shard).
+ * @param {string} dir
+ */
+async function readConvertedTensors(dir) {
+  const { source, manifest } = await readConvertedDescription(dir);
   const policy = loadPolicy({});
   // The weight region's shards are listed beside it, at the manifest's top level.
   const weights = unpackRegion(manifest, await readRegion({ ...manifest.weights, shards: manifest.shards }, source, policy));
-  const bytes = await readRegion(manifest.softmax, source, policy);
-  const floats = (/** @type {{ shape: number[], offset: number }} */ t) => new Float32Array(bytes.buffer, t.offset, t.shape.reduce((x, y) => x * y, 1));
-  const [W, b] = manifest.softmax.tensors;
-  const vocab = parseVocabulary(await source.readText(manifest.vocab.path), join(dir, manifest.vocab.path));
-  return { options: manifest.options, vocab, weights, softmax: { W: { shape: W.shape, data: floats(W) }, b: { shape: b.shape, data: floats(b) } } };
+  const section = /** @type {import('../../format/model-format.js').SoftmaxSection} */ (manifest.softmax);
+  return { weights, softmax: softmaxTensors(section, await readRegion(section, source, policy)) };
 }
 
 /**
@@ -73,8 +80,8 @@ async function readConvertedModel(dir) {
  */
 export async function readModelDescription(dir) {
   if (isConverted(dir)) {
-    const { options, vocab } = await readConvertedModel(dir);
-    return { options, vocab };
+    const { manifest, vocab } = await readConvertedDescription(dir);
+    return { options: manifest.options, vocab };
   }
   const options = await readNamedJson(join(dir, MODEL_FILES.options), 'the model options');
   const vocab = parseVocabulary(await readNamedText(join(dir, MODEL_FILES.vocab), 'the softmax vocabulary'), MODEL_FILES.vocab);
@@ -89,7 +96,7 @@ export async function readModelDescription(dir) {
  */
 export async function readModelWeightsInto(dir, trainer) {
   if (isConverted(dir)) {
-    const { weights, softmax } = await readConvertedModel(dir);
+    const { weights, softmax } = await readConvertedTensors(dir);
     writeModelTensors(trainer, weights, softmax, { weights: `${dir} (its weights)`, softmax: `${dir} (its softmax)` });
     return;
   }
