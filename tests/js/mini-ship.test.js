@@ -1,11 +1,11 @@
 /**
- * models/mini/recipe/ship.js's reading of a run's train-log.txt: a session
+ * models/mini/ship.js's reading of a run's train-log.txt: a session
  * lasts from its start or resume line to its last checkpoint, and the last
  * checkpoint gives the steps, tokens and loss.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { trainingSummary } from '../../models/mini/recipe/ship.js';
+import { trainingSummary } from '../../models/mini/ship.js';
 
 test('training hours add up the sessions; the last checkpoint gives steps and tokens', () => {
   const log = [

@@ -1,6 +1,6 @@
 /**
  * The model this package ships (models/mini, written by
- * models/mini/recipe/ship.js): its files are exactly the ones SHA256SUMS
+ * models/mini/ship.js): its files are exactly the ones SHA256SUMS
  * names, byte for byte; it loads as the demo and `npm start` load it; its
  * perplexity on the fixed held-out slice and its sense accuracies are the
  * ones model-card.json (and the README's model card) give; and its

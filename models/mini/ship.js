@@ -2,7 +2,7 @@
 /**
  * Ships a checkpoint of the mini model's training run into models/mini/:
  *
- *   node models/mini/recipe/ship.js [--run out/train/mini] [--corpus out/corpus/mini]
+ *   node models/mini/ship.js [--run out/train/mini] [--corpus out/corpus/mini]
  *
  * Converts the run's bilm-tf files into models/mini/model (float32, with its
  * softmax and vocabulary, so that it can be fine-tuned), keeps a fixed slice
@@ -18,11 +18,11 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Elmo } from '../../../js/index.js';
-import { convertModel } from '../../../js/node/convert/convert.js';
-import { TRAIN_LOG_FILE } from '../../../js/node/train/train-run.js';
-import { measureSenses, senseExamples } from '../../../examples/word-senses.js';
-import { ROOT } from './install.js';
+import { Elmo } from '../../js/index.js';
+import { convertModel } from '../../js/node/convert/convert.js';
+import { TRAIN_LOG_FILE } from '../../js/node/train/train-run.js';
+import { measureSenses, senseExamples } from '../../examples/word-senses.js';
+import { ROOT } from './recipe/install.js';
 
 export const MINI = join(ROOT, 'models', 'mini');
 export const MODEL_DIR = join(MINI, 'model');
@@ -129,7 +129,7 @@ async function main() {
   let card;
   try {
     const sliceSentences = sentencesOf(slice.join('\n'));
-    const round = (/** @type {import('../../../js/train/perplexity.js').Perplexity} */ p) => ({
+    const round = (/** @type {import('../../js/train/perplexity.js').Perplexity} */ p) => ({
       forward: Number(p.forward.toFixed(3)), backward: Number(p.backward.toFixed(3)), average: Number(p.average.toFixed(3)), predictions: p.predictions,
     });
     const perplexity = {
