@@ -148,6 +148,7 @@ async function main() {
     kernels = !kernels ? kernelsNow : {
       results: kernelsNow.results.map((r, i) => (kernels && kernels.results[i].gflops > r.gflops ? kernels.results[i] : r)),
       peakGflops: Math.max(kernels.peakGflops, kernelsNow.peakGflops),
+      streams: kernelsNow.streams.map((r, i) => (kernels && kernels.streams[i].gbs > r.gbs ? kernels.streams[i] : r)),
     };
     log('== the products of each call, timed alone (kernel bound)');
     for (const [key, ms] of await kernelBounds(dirs)) bound.set(key, Math.min(ms, bound.get(key) ?? Infinity));
@@ -220,7 +221,7 @@ async function main() {
     cacheTable(cacheRows),
     'Hit rate over all timed runs of both shapes. On the distinct random words of the speed table the cache can only reuse <S> and </S>.',
     '## GEMM kernels (tests/bench/kernel-bench.c)',
-    kernelTable(kernels.results, kernels.peakGflops),
+    kernelTable(kernels.results, kernels.peakGflops, kernels.streams),
     '## Load time and memory (one process per engine and model)',
     loadTable(loadRows),
     '## Where the time goes: the token layer (char CNN + highway + projection) alone',

@@ -8,6 +8,8 @@
  */
 #include <emscripten/emscripten.h>
 #include <stdlib.h>
+#include <string.h>
+#include <wasm_simd128.h>
 
 #include "kernels/gemm.h"
 
@@ -75,4 +77,35 @@ EMSCRIPTEN_KEEPALIVE float kb_run(int kernel, int reps) {
             fn(shape_m, shape_n, shape_k, buf_a, shape_k, buf_b, buf_bias, buf_c, shape_n, 0);
     }
     return buf_c[0];
+}
+
+static v128_t *buf_stream;
+static size_t stream_vectors;
+
+/* A buffer of `bytes` (a multiple of 64) for kb_stream; 0 on success. */
+EMSCRIPTEN_KEEPALIVE int kb_stream_setup(size_t bytes) {
+    free(buf_stream);
+    stream_vectors = bytes / sizeof(v128_t);
+    buf_stream = aligned_alloc(64, stream_vectors * sizeof(v128_t));
+    if (!buf_stream) return -1;
+    memset(buf_stream, 1, stream_vectors * sizeof(v128_t));
+    return 0;
+}
+
+/* Reads the whole buffer `reps` times with 128-bit loads, the way a GEMV
+ * streams its weights (in order, four independent accumulators so the loop
+ * is bound by loads, not by add latency); returns a sum so the reads are kept. */
+EMSCRIPTEN_KEEPALIVE float kb_stream(int reps) {
+    v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0, s2 = s0, s3 = s0;
+    for (int r = 0; r < reps; r++) {
+        const v128_t *p = buf_stream;
+        for (size_t i = 0; i + 4 <= stream_vectors; i += 4) {
+            s0 = wasm_f32x4_add(s0, wasm_v128_load(p + i));
+            s1 = wasm_f32x4_add(s1, wasm_v128_load(p + i + 1));
+            s2 = wasm_f32x4_add(s2, wasm_v128_load(p + i + 2));
+            s3 = wasm_f32x4_add(s3, wasm_v128_load(p + i + 3));
+        }
+    }
+    const v128_t s = wasm_f32x4_add(wasm_f32x4_add(s0, s1), wasm_f32x4_add(s2, s3));
+    return wasm_f32x4_extract_lane(s, 0) + wasm_f32x4_extract_lane(s, 3);
 }

@@ -69,7 +69,9 @@ export function kernelShapes() {
 
 /**
  * The kernel module, instantiated: times one kernel at one shape.
- * @returns {Promise<{ gflops: (shape: { m: number, n: number, k: number }, kernel: string, budgetMs: number) => number, close: () => void }>}
+ * @returns {Promise<{ gflops: (shape: { m: number, n: number, k: number }, kernel: string, budgetMs: number) => number,
+ *   streamGBs: (bytes: number, budgetMs: number) => number, close: () => void }>} streamGBs: GB/s of a
+ *   plain wasm SIMD read of a buffer of that size, best of the budget
  */
 export async function openKernelBench() {
   buildIfStale();
@@ -99,14 +101,42 @@ export async function openKernelBench() {
       } while (performance.now() < end);
       return (2 * m * n * k) / best / 1e6;
     },
+    streamGBs(bytes, budgetMs) {
+      if (fn.kb_stream_setup(bytes) !== 0) throw new Error(`kernel bench: out of memory for a ${bytes}-byte buffer`);
+      current = '';
+      fn.kb_stream(1);
+      let best = Infinity;
+      const end = performance.now() + budgetMs;
+      do {
+        const t = performance.now();
+        fn.kb_stream(1);
+        best = Math.min(best, performance.now() - t);
+      } while (performance.now() < end);
+      fn.kb_stream_setup(0);
+      return bytes / best / 1e6;
+    },
     close: () => fn.kb_free(),
   };
 }
 
+/** Bytes per weight of each kernel's packed B. */
+export const WEIGHT_BYTES = Object.freeze({ scalar: 4, wasmsimd: 4, 'wasmsimd-int8': 1, 'wasmsimd-float16': 2 });
+
+/** Buffer sizes whose read bandwidth is always measured: one the size of a large model's
+ *  recurrent weights per direction-layer, and one larger than any cache here. */
+export const STREAM_SIZES = Object.freeze([40 << 20, 400 << 20]);
+
+/**
+ * @typedef {object} StreamResult
+ * @property {number} bytes buffer size
+ * @property {number} gbs GB/s of a plain wasm SIMD read of it
+ */
+
 /**
  * @param {{ budgetMsPerCell?: number }} [options]
- * @returns {Promise<{ results: KernelResult[], peakGflops: number }>} peak: the best wasm SIMD
- *   GFLOP/s over the square shapes
+ * @returns {Promise<{ results: KernelResult[], peakGflops: number, streams: StreamResult[] }>} peak: the best wasm SIMD
+ *   GFLOP/s over the square shapes; streams: read bandwidth at STREAM_SIZES and at the byte size of every
+ *   one-row product's weights (so a GEMV is compared with a read of as many bytes)
  */
 export async function runKernelBench({ budgetMsPerCell = 300 } = {}) {
   const bench = await openKernelBench();
@@ -115,13 +145,18 @@ export async function runKernelBench({ budgetMsPerCell = 300 } = {}) {
   for (const shape of kernelShapes()) {
     for (const kernel of KERNELS) results.push({ ...shape, kernel, gflops: bench.gflops(shape, kernel, budgetMsPerCell) });
   }
+  const sizes = new Set([...STREAM_SIZES, ...results.filter((r) => r.m === 1).map(gemvBytes)]);
+  const streams = [...sizes].sort((a, b) => a - b).map((bytes) => ({ bytes, gbs: bench.streamGBs(bytes, budgetMsPerCell) }));
   bench.close();
   const peakGflops = Math.max(...results.filter((r) => r.square && r.kernel === 'wasmsimd').map((r) => r.gflops));
-  return { results, peakGflops };
+  return { results, peakGflops, streams };
 }
+
+/** The bytes of a product's weights as its kernel reads them (rounded to whole 64-byte lines). @param {KernelResult} r */
+export const gemvBytes = (r) => Math.ceil((r.n * r.k * WEIGHT_BYTES[/** @type {keyof typeof WEIGHT_BYTES} */ (r.kernel)]) / 64) * 64;
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { kernelTable } = await import('./tables.js');
-  const { results, peakGflops } = await runKernelBench();
-  console.log(kernelTable(results, peakGflops));
+  const { results, peakGflops, streams } = await runKernelBench();
+  console.log(kernelTable(results, peakGflops, streams));
 }

@@ -219,8 +219,10 @@ function lstmLayer(g, weights, x, { dir, layer, length }) {
   const Wp = g.init(`${prefix}_W_proj`, [H, P], need(weights, `lstm/${dir}/${layer}/W_proj`));
   const b = g.init(`${prefix}_b`, [4 * H], bias);
 
-  const inputs = g.op('Add', [g.op('MatMul', [x, Wx]), b]); // [T, B, 4H], all steps at once
-  const steps = length === 1 ? [inputs] : g.add('Split', [inputs, g.ints(`${prefix}_split_t`, Array(length).fill(1))], { outputs: length });
+  const batch = weights.batch;
+  const x2 = g.op('Reshape', [x, g.ints(`${prefix}_rows`, [length * batch, P])]);
+  const inputs = g.op('Add', [g.op('MatMul', [x2, Wx]), b]); // [T*B, 4H], all steps at once
+  const steps = length === 1 ? [inputs] : g.add('Split', [inputs, g.ints(`${prefix}_split_t`, Array(length).fill(batch))], { outputs: length });
   const gateSplit = g.ints(`${prefix}_split_gates`, [H, H, H, H]);
   const clipCell = clipper(g, o.cell_clip, `${prefix}_cell_clip`);
   const clipProj = clipper(g, o.proj_clip, `${prefix}_proj_clip`);
@@ -232,7 +234,7 @@ function lstmLayer(g, weights, x, { dir, layer, length }) {
     const t = dir === 0 ? s : length - 1 - s;
     // The state starts at zero: the first step has no recurrent term and no c.
     const z = s === 0 ? steps[t] : g.op('Add', [steps[t], g.op('MatMul', [h, Wh])]);
-    const [i, j, f, og] = g.add('Split', [z, gateSplit], { outputs: 4, attributes: [attr.int('axis', 2)] });
+    const [i, j, f, og] = g.add('Split', [z, gateSplit], { outputs: 4, attributes: [attr.int('axis', 1)] });
     const input = g.op('Mul', [g.op('Sigmoid', [i]), g.op('Tanh', [j])]);
     const cell = s === 0 ? input : g.op('Add', [g.op('Mul', [g.op('Sigmoid', [f]), c]), input]);
     c = clipCell(cell);
@@ -240,7 +242,8 @@ function lstmLayer(g, weights, x, { dir, layer, length }) {
     h = clipProj(g.op('MatMul', [out, Wp]));
     outputs[t] = h;
   }
-  return length === 1 ? outputs[0] : g.op('Concat', outputs, [attr.int('axis', 0)]);
+  const all = length === 1 ? outputs[0] : g.op('Concat', outputs, [attr.int('axis', 0)]);
+  return g.op('Reshape', [all, g.ints(`${prefix}_tbp`, [length, batch, P])]);
 }
 
 /**
@@ -255,6 +258,7 @@ export function buildElmoOnnx(weights, { batch, length, conv }) {
   const P = o.lstm.projection_dim;
   const chars = o.char_cnn.max_characters_per_token;
   const g = new GraphBuilder();
+  weights = { ...weights, batch };
   const tokens = tokenLayer(g, weights, { batch, length, conv });
   const pair = (/** @type {string} */ a, /** @type {string} */ b) => g.op('Concat', [a, b], [attr.int('axis', 2)]);
   const layers = [pair(tokens, tokens)];

@@ -1,3 +1,5 @@
+import { gemvBytes } from './kernel-bench.js';
+
 /**
  * The benchmark's markdown tables: speed (ours vs ONNX Runtime Web), the
  * token cache on running text, GEMM kernels, load time and memory.
@@ -16,7 +18,7 @@ export function markdownTable(header, rows) {
 const fixed = (x, digits = 1) => (x == null || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
 
 /** @param {number} bytes */
-const mib = (bytes) => (bytes ? `${(bytes / 2 ** 20).toFixed(0)} MiB` : 'n/a');
+const mib = (bytes) => (bytes ? `${(bytes / 2 ** 20).toFixed(bytes < 10 * 2 ** 20 ? 1 : 0)} MiB` : 'n/a');
 
 /**
  * @typedef {object} SpeedRow
@@ -72,8 +74,9 @@ export function cacheTable(rows) {
 /**
  * @param {import('./kernel-bench.js').KernelResult[]} results
  * @param {number} peakGflops
+ * @param {import('./kernel-bench.js').StreamResult[]} streams
  */
-export function kernelTable(results, peakGflops) {
+export function kernelTable(results, peakGflops, streams) {
   /** @type {Map<string, Record<string, number>>} */
   const byShape = new Map();
   for (const r of results) {
@@ -88,7 +91,22 @@ export function kernelTable(results, peakGflops) {
       fixed(g['wasmsimd-int8'], 2), fixed(g['wasmsimd-float16'], 2),
     ]),
   );
-  return `${table}\n\nGEMM peak (best wasm SIMD GFLOP/s over the square shapes): ${fixed(peakGflops, 2)}`;
+  const readAt = new Map(streams.map((s) => [s.bytes, s.gbs]));
+  const bandwidth = markdownTable(['buffer', 'read GB/s (wasm SIMD)'], streams.map((s) => [mib(s.bytes), fixed(s.gbs)]));
+  const gemvs = results.filter((r) => r.m === 1 && r.kernel !== 'scalar').map((r) => {
+    const bytes = gemvBytes(r);
+    const gbs = (bytes * r.gflops) / (2 * r.n * r.k) / 1e3;
+    const read = /** @type {number} */ (readAt.get(bytes));
+    return [r.label, `${r.m}×${r.n}×${r.k}`, r.kernel, mib(bytes), fixed(gbs), fixed(read), `${fixed((100 * gbs) / read, 0)}%`];
+  });
+  const share = markdownTable(['one-row product', 'm×n×k', 'kernel', 'weights', 'weights GB/s', 'read GB/s, same bytes', 'share of read'], gemvs);
+  return [
+    table,
+    `GEMM peak (best wasm SIMD GFLOP/s over the square shapes): ${fixed(peakGflops, 2)}`,
+    '### Streaming bandwidth: a plain wasm SIMD read of a buffer, best of the budget (each product below repeats on one matrix, as the recurrent step does; matrices that fit the cache read faster)',
+    bandwidth,
+    share,
+  ].join('\n\n');
 }
 
 /**
