@@ -92,20 +92,27 @@ EMSCRIPTEN_KEEPALIVE int kb_stream_setup(size_t bytes) {
     return 0;
 }
 
-/* Reads the whole buffer `reps` times with 128-bit loads, the way a GEMV
- * streams its weights (in order, four independent accumulators so the loop
- * is bound by loads, not by add latency); returns a sum so the reads are kept. */
-EMSCRIPTEN_KEEPALIVE float kb_stream(int reps) {
-    v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0, s2 = s0, s3 = s0;
-    for (int r = 0; r < reps; r++) {
-        const v128_t *p = buf_stream;
-        for (size_t i = 0; i + 4 <= stream_vectors; i += 4) {
-            s0 = wasm_f32x4_add(s0, wasm_v128_load(p + i));
-            s1 = wasm_f32x4_add(s1, wasm_v128_load(p + i + 1));
-            s2 = wasm_f32x4_add(s2, wasm_v128_load(p + i + 2));
-            s3 = wasm_f32x4_add(s3, wasm_v128_load(p + i + 3));
-        }
-    }
-    const v128_t s = wasm_f32x4_add(wasm_f32x4_add(s0, s1), wasm_f32x4_add(s2, s3));
+/* Reads the whole buffer once with 128-bit loads, as `streams` sequential
+ * streams through its equal parts side by side (a GEMV tile reads 4 panels
+ * so; more streams keep more lines in flight), into four accumulators so the
+ * loop is bound by loads, not by add latency; returns a sum so the reads are kept. */
+static inline float stream_read(size_t streams) {
+    v128_t acc[4] = {wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f)};
+    const size_t unroll = streams < 4 ? 4 / streams : 1, part = stream_vectors / streams;
+    for (size_t i = 0; i + unroll <= part; i += unroll)
+        for (size_t j = 0; j < streams; j++)
+            for (size_t u = 0; u < unroll; u++)
+                acc[(j * unroll + u) % 4] = wasm_f32x4_add(acc[(j * unroll + u) % 4], wasm_v128_load(buf_stream + j * part + i + u));
+    const v128_t s = wasm_f32x4_add(wasm_f32x4_add(acc[0], acc[1]), wasm_f32x4_add(acc[2], acc[3]));
     return wasm_f32x4_extract_lane(s, 0) + wasm_f32x4_extract_lane(s, 3);
+}
+
+/* streams: 1, 2, 4 or 8, each a constant to stream_read so its loops unroll into registers. */
+EMSCRIPTEN_KEEPALIVE float kb_stream(size_t streams) {
+    switch (streams) {
+    case 1: return stream_read(1);
+    case 2: return stream_read(2);
+    case 4: return stream_read(4);
+    default: return stream_read(8);
+    }
 }

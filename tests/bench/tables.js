@@ -1,5 +1,3 @@
-import { gemvBytes } from './kernel-bench.js';
-
 /**
  * The benchmark's markdown tables: speed (ours vs ONNX Runtime Web), the
  * token cache on running text, GEMM kernels, load time and memory.
@@ -94,8 +92,8 @@ export function kernelTable(results, peakGflops, streams) {
   const readAt = new Map(streams.map((s) => [s.bytes, s.gbs]));
   const bandwidth = markdownTable(['buffer', 'read GB/s (wasm SIMD)'], streams.map((s) => [mib(s.bytes), fixed(s.gbs)]));
   const gemvs = results.filter((r) => r.m === 1 && r.kernel !== 'scalar').map((r) => {
-    const bytes = gemvBytes(r);
-    const gbs = (bytes * r.gflops) / (2 * r.n * r.k) / 1e3;
+    const bytes = /** @type {number} */ (r.weightBytes);
+    const gbs = (bytes * r.gflops) / (2 * r.n * r.k);
     const read = /** @type {number} */ (readAt.get(bytes));
     return [r.label, `${r.m}×${r.n}×${r.k}`, r.kernel, mib(bytes), fixed(gbs), fixed(read), `${fixed((100 * gbs) / read, 0)}%`];
   });
