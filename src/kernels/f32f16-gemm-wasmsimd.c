@@ -9,7 +9,7 @@
  * - under 8 rows (the LSTM's recurrent GEMV), the float kernel's tiles run on
  *   the halves, widening each panel row in registers once per 4-row tile
  *   or leftover row;
- * - from 8 rows, elmo_f32f16_gemm_widened() widens each 32-column block,
+ * - from 8 rows, elmo_f32_gemm_widened() widens each 32-column block,
  *   128 rows at a time, into a float block on the stack (16 KiB, in L1),
  *   and the float kernel runs on it for every row: the widening is paid
  *   once, not once per 4 rows (256×256×256: 32 GFLOP/s instead of 20, the
@@ -55,6 +55,6 @@ void elmo_f32f16_gemm__wasmsimd(size_t m, size_t n, size_t k, const float *restr
     if (m < WIDEN_ONCE_MIN_ROWS)
         tiles_gemm(m, n, k, a, lda, b_packed, bias, c, ldc, accumulate);
     else
-        elmo_f32f16_gemm_widened(m, n, k, a, lda, b_packed, bias, c, ldc, accumulate, elmo_f32_gemm__wasmsimd,
-                                 widen_wasmsimd);
+        elmo_f32_gemm_widened(m, n, k, a, lda, b_packed, bias, c, ldc, accumulate, elmo_f32_gemm__wasmsimd,
+                              widen_wasmsimd);
 }

@@ -166,35 +166,37 @@ uint16_t elmo_f32_to_f16(float x);
 void elmo_f16_pack_panels(size_t k, size_t n, const float *b, size_t ldb, uint16_t *out);
 #endif
 
-typedef void (*elmo_f32f16_gemm_fn)(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
+/* A GEMM on 16-bit float weights (float16 or bfloat16 panels): the float
+ * layout with 2-byte elements, which the kernel widens to floats exactly. */
+typedef void (*elmo_f32w16_gemm_fn)(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
                                     const uint16_t *restrict b_packed, const float *restrict bias,
                                     float *restrict c, size_t ldc, int accumulate);
 
-/* The float16 spec: the float spec on the widened halves (elmo_f32f16_gemm_widened). */
+/* Widens count 16-bit weights h to the floats out they stand for. */
+typedef void (*elmo_widen16_fn)(const uint16_t *h, size_t count, float *out);
+
+/* Columns and rows of the blocks elmo_f32_gemm_widened widens at a time (16 KiB of floats). */
+#define ELMO_WIDEN_BLOCK_COLUMNS 32
+#define ELMO_WIDEN_BLOCK_ROWS 128
+
+/* A GEMM on 16-bit weights as a float kernel computes it on the widened
+ * weights: each block of ELMO_WIDEN_BLOCK_COLUMNS columns, ELMO_WIDEN_BLOCK_ROWS
+ * of its rows at a time, widened onto the stack (so each weight is read
+ * once), then kernel() on that block. A later row chunk accumulates onto C,
+ * which holds each partial sum exactly as the kernel's accumulators would,
+ * so the result is kernel()'s on the whole widened matrix, bit for bit. */
+void elmo_f32_gemm_widened(size_t m, size_t n, size_t k, const float *a, size_t lda, const uint16_t *b_packed,
+                           const float *bias, float *c, size_t ldc, int accumulate, elmo_f32_gemm_fn kernel,
+                           elmo_widen16_fn widen);
+
+/* The float16 spec: the float spec on the widened halves (elmo_f32_gemm_widened). */
 void elmo_f32f16_gemm__scalar(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
                               const uint16_t *restrict b_packed, const float *restrict bias,
                               float *restrict c, size_t ldc, int accumulate);
 
-/* Widens count halves h to floats out, as elmo_f16_to_f32 does. */
-typedef void (*elmo_f16_widen_fn)(const uint16_t *h, size_t count, float *out);
-
-/* Columns and rows of the blocks elmo_f32f16_gemm_widened widens at a time (16 KiB of floats). */
-#define ELMO_F16_BLOCK_COLUMNS 32
-#define ELMO_F16_BLOCK_ROWS 128
-
-/* A float16 GEMM as a float kernel computes it on the widened weights: each
- * block of ELMO_F16_BLOCK_COLUMNS columns, ELMO_F16_BLOCK_ROWS of its rows
- * at a time, widened onto the stack (so each half is read once), then
- * kernel() on that block. A later row chunk accumulates onto C, which holds
- * each partial sum exactly as the kernel's accumulators would, so the result
- * is kernel()'s on the whole widened matrix, bit for bit. */
-void elmo_f32f16_gemm_widened(size_t m, size_t n, size_t k, const float *a, size_t lda, const uint16_t *b_packed,
-                              const float *bias, float *c, size_t ldc, int accumulate, elmo_f32_gemm_fn kernel,
-                              elmo_f16_widen_fn widen);
-
 #if ELMO_HAVE_WASMSIMD
 /* Under 8 rows the tiles of elmo_f32_gemm__wasmsimd, halves widened in
- * registers; from 8 rows elmo_f32f16_gemm_widened with that kernel. */
+ * registers; from 8 rows elmo_f32_gemm_widened with that kernel. */
 void elmo_f32f16_gemm__wasmsimd(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
                                 const uint16_t *restrict b_packed, const float *restrict bias,
                                 float *restrict c, size_t ldc, int accumulate);

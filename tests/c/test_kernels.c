@@ -29,7 +29,7 @@ static void fill(float *x, size_t n, uint32_t *rng) {
 typedef struct kernel_under_test {
     elmo_f32_gemm_fn f32;
     elmo_f32i8_gemm_fn i8;
-    elmo_f32f16_gemm_fn f16;
+    elmo_f32w16_gemm_fn f16;
 } kernel_under_test;
 
 /* 1 if got and want (m rows of ldc floats, the padding columns included)
@@ -121,7 +121,7 @@ static void sweep_f32(const char *name, elmo_f32_gemm_fn fn) {
     sweep(name, (kernel_under_test){.f32 = fn}, float_ns, COUNT(float_ns), float_ks, COUNT(float_ks), 12345);
 }
 
-static void sweep_f16(const char *name, elmo_f32f16_gemm_fn fn) {
+static void sweep_f16(const char *name, elmo_f32w16_gemm_fn fn) {
     sweep(name, (kernel_under_test){.f16 = fn}, f16_ns, COUNT(f16_ns), f16_ks, COUNT(f16_ks), 4242);
 }
 
