@@ -1,6 +1,6 @@
 /*
- * f32f16-gemm-scalar.c — float16 rounding and packing, and the float16-weight
- * GEMM spec: the float spec on the widened halves, a block at a time; see gemm.h.
+ * f32f16-gemm-scalar.c — float16 rounding, and the float16-weight GEMM spec:
+ * the float spec on the widened halves, a block at a time; see gemm.h.
  */
 #include "gemm.h"
 
@@ -29,16 +29,6 @@ uint16_t elmo_f32_to_f16(float x) {
     const uint32_t rest = significand & ((1u << shift) - 1), half = 1u << (shift - 1);
     if (rest > half || (rest == half && (h & 1u))) h++;
     return sign | (uint16_t)h;
-}
-
-void elmo_f16_pack_panels(size_t k, size_t n, const float *b, size_t ldb, uint16_t *out) {
-    for (size_t j0 = 0; j0 < n; j0 += ELMO_PANEL_WIDTH) {
-        const size_t cols = n - j0 < ELMO_PANEL_WIDTH ? n - j0 : ELMO_PANEL_WIDTH;
-        for (size_t p = 0; p < k; p++, out += ELMO_PANEL_WIDTH) {
-            memset(out, 0, ELMO_PANEL_WIDTH * sizeof *out);
-            for (size_t j = 0; j < cols; j++) out[j] = elmo_f32_to_f16(b[p * ldb + j0 + j]);
-        }
-    }
 }
 #endif
 
