@@ -22,7 +22,7 @@ typedef struct tensor_spec {
     int32_t shape[2];
     const float **slot;  /* where the mapped pointer of a row-major tensor goes, or */
     elmo_weight *weight; /* the GEMM weight (packed panels, kernels/gemm.h) this tensor is, or NULL */
-    elmo_weight_type type; /* of a GEMM weight, from its dtype: "float32", "float16" or "int8" */
+    elmo_weight_type type; /* of a GEMM weight, from its dtype: "float32", "float16", "bfloat16" or "int8" */
     int optional;       /* proj/W and proj/b when F == P */
     int found;
     size_t offset, bytes;
@@ -60,7 +60,7 @@ static void add_plain(tensor_table *t, const char *name, int32_t rank, int32_t d
     add_spec(t, name, rank, d0, d1, slot, NULL, optional);
 }
 
-/* A GEMM weight [k, n]: packed panels, float32, int8 or float16. */
+/* A GEMM weight [k, n]: packed panels, float32, int8, float16 or bfloat16. */
 static void add_weight(tensor_table *t, const char *name, int32_t k, int32_t n, elmo_weight *weight,
                        int optional) {
     add_spec(t, name, 2, k, n, NULL, weight, optional);
@@ -175,9 +175,10 @@ static elmo_status read_tensor_entry(elmo_model *model, tensor_table *t, const j
     const int is_float32 = is_string && dtype->u.string.len == 7 && strcmp(dtype->u.string.chars, "float32") == 0;
     const int is_int8 = is_string && dtype->u.string.len == 4 && strcmp(dtype->u.string.chars, "int8") == 0;
     const int is_float16 = is_string && dtype->u.string.len == 7 && strcmp(dtype->u.string.chars, "float16") == 0;
-    if (!is_float32 && !((is_int8 || is_float16) && s->weight))
+    const int is_bfloat16 = is_string && dtype->u.string.len == 8 && strcmp(dtype->u.string.chars, "bfloat16") == 0;
+    if (!is_float32 && !((is_int8 || is_float16 || is_bfloat16) && s->weight))
         return set_error(model, ELMO_STATUS_INVALID_WEIGHTS,
-                         s->weight ? "tensor \"%s\": dtype must be \"float32\", \"float16\" or \"int8\", got %s%.20s%s"
+                         s->weight ? "tensor \"%s\": dtype must be \"float32\", \"float16\", \"bfloat16\" or \"int8\", got %s%.20s%s"
                                    : "tensor \"%s\": dtype must be \"float32\", got %s%.20s%s",
                          s->name,
                          dtype && dtype->type == JSON_STRING ? "\"" : "",
@@ -209,7 +210,10 @@ static elmo_status read_tensor_entry(elmo_model *model, tensor_table *t, const j
                          "tensor \"%s\": offset must be an integer >= 0", s->name);
     /* Shapes are bounded by the hparams limits, so bytes fits in size_t. */
     const size_t rows = (size_t)s->shape[0], cols = s->rank == 2 ? (size_t)s->shape[1] : 1;
-    const elmo_weight_type type = is_int8 ? ELMO_WEIGHT_I8 : is_float16 ? ELMO_WEIGHT_F16 : ELMO_WEIGHT_F32;
+    const elmo_weight_type type = is_int8       ? ELMO_WEIGHT_I8
+                                  : is_float16  ? ELMO_WEIGHT_F16
+                                  : is_bfloat16 ? ELMO_WEIGHT_BF16
+                                                : ELMO_WEIGHT_F32;
     const size_t bytes = s->weight ? elmo_weight_stored_bytes(type, rows, cols) : rows * cols * sizeof(float);
     double off = offset->u.number.value;
     /* Below 2^53 the double is exact and converts to size_t safely. */

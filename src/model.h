@@ -4,7 +4,7 @@
  * Internal to the core; the public API is include/elmo.h.
  *
  * Every elmo_weight is a GEMM weight in the panel layout of kernels/gemm.h,
- * float, float16 or int8 (the converter packs it once); shapes given are the logical ones.
+ * float, float16, bfloat16 or int8 (the converter packs it once); shapes given are the logical ones.
  */
 #ifndef ELMO_MODEL_H
 #define ELMO_MODEL_H

@@ -635,7 +635,7 @@ export class Elmo {
    * The current weights (after fineTune, the adapted ones) as bilm-tf's
    * weight dump: the bytes of an HDF5 file with the datasets and layout of
    * the released files, which `elmo-wasm convert`, bilm-tf and AllenNLP
-   * read. An int8 or float16 model gives the values its engine holds,
+   * read. An int8, float16 or bfloat16 model gives the values its engine holds,
    * widened to float32. Writing HDF5 loads h5wasm (a dependency) on first use.
    * @returns {Promise<Uint8Array>}
    */

@@ -7,7 +7,7 @@
  * Browser-safe: no file access here.
  */
 import { elementCount, expectedTensors, modelDims } from './tensor-plan.js';
-import { packPanels, packPanelsFloat16, quantizePanelsInt8, unpackTensor } from './weight-packing.js';
+import { packPanels, packPanelsBfloat16, packPanelsFloat16, quantizePanelsInt8, unpackTensor } from './weight-packing.js';
 
 /**
  * @typedef {object} Tensor
@@ -50,8 +50,8 @@ export function bilmWeightDatasets(options) {
 /**
  * One tensor's bytes in the weight region, from the values of its source
  * dataset (for `rows`, only those rows; for `prepend-zero-row`, the stored
- * rows, or all of them when `alreadyPadded`). A float16 weight past ±65504
- * throws a RangeError naming its position.
+ * rows, or all of them when `alreadyPadded`). A float16 weight past ±65504,
+ * or a bfloat16 one past ±3.39e38, throws a RangeError naming its position.
  * @param {import('./tensor-plan.js').TensorSpec} spec
  * @param {Float32Array} values
  * @param {boolean} [alreadyPadded] `prepend-zero-row` only: the values have the zero row already
@@ -62,6 +62,7 @@ export function tensorBytes(spec, values, alreadyPadded = false) {
     const [k, n] = spec.shape;
     if (spec.dtype === 'int8') return quantizePanelsInt8(values, k, n);
     if (spec.dtype === 'float16') return packPanelsFloat16(values, k, n);
+    if (spec.dtype === 'bfloat16') return packPanelsBfloat16(values, k, n);
     return new Uint8Array(packPanels(values, k, n).buffer);
   }
   if (spec.transform !== 'prepend-zero-row' || alreadyPadded) {

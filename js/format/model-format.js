@@ -47,7 +47,7 @@ export const TENSOR_ALIGN = 64;
 export const PANEL_WIDTH = 8;
 
 /** The dtypes a GEMM weight may be stored in; vectors and `char_embed` stay float32. */
-export const GEMM_DTYPES = /** @type {const} */ (['float32', 'float16', 'int8']);
+export const GEMM_DTYPES = /** @type {const} */ (['float32', 'float16', 'bfloat16', 'int8']);
 
 /** @typedef {typeof GEMM_DTYPES[number]} GemmDtype */
 
@@ -75,7 +75,7 @@ export function int8Layout(k, n) {
 /**
  * Bytes a tensor takes in the weight region: a vector or unpacked tensor is
  * float32; a packed ("panels8") [k, n] matrix has its columns padded to whole
- * panels, 4 bytes an element (2 for float16), or is int8Layout's for int8.
+ * panels, 4 bytes an element (2 for float16 and bfloat16), or is int8Layout's for int8.
  * Null for an entry it cannot size.
  * @param {{ shape?: unknown, layout?: unknown, dtype?: unknown }} tensor a manifest entry
  * @returns {number | null}
@@ -87,7 +87,7 @@ export function tensorByteLength(tensor) {
   if (layout !== 'panels8' || shape.length !== 2) return null;
   const [k, n] = shape;
   if (dtype === 'int8') return int8Layout(k, n).byteLength;
-  if (dtype === 'float32' || dtype === 'float16') return (dtype === 'float16' ? 2 : 4) * k * panelColumns(n);
+  if (dtype === 'float32' || dtype === 'float16' || dtype === 'bfloat16') return (dtype === 'float32' ? 4 : 2) * k * panelColumns(n);
   return null;
 }
 

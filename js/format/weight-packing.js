@@ -1,6 +1,6 @@
 /**
  * A GEMM weight's bytes as the core reads them (models/FORMAT.md, "Packed
- * GEMM weights"): column panels of float32, float16 or int8 (rows in pairs,
+ * GEMM weights"): column panels of float32, float16, bfloat16 or int8 (rows in pairs,
  * a scale per column), and back to row-major values for tests and the
  * benchmark's ONNX graph.
  */
@@ -76,6 +76,60 @@ export function float16Value(h) {
 }
 
 /**
+ * The bfloat16 nearest to a float32 (ties to even), as bits: the float's top
+ * 16 bits, rounded. NaN stays NaN (quiet); past the largest bfloat16
+ * (about ±3.39e38) by half a step or more gives infinity (as the core's
+ * bfloat16 packer does).
+ * @param {number} x
+ * @returns {number}
+ */
+export function bfloat16Bits(x) {
+  float32[0] = x;
+  const bits = float32Bits[0];
+  // Truncation could turn a NaN whose payload is in the low bits into infinity.
+  if ((bits & 0x7fffffff) > 0x7f800000) return (bits >>> 16) | 0x40;
+  // Just under half a step, plus one when the kept part is odd: ties to even.
+  // A carry into the exponent is the right result; the sum stays below 2^32.
+  return (bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16;
+}
+
+/**
+ * The number a bfloat16 stands for: its bits are a float32's top 16.
+ * @param {number} h its bits
+ */
+export function bfloat16Value(h) {
+  float32Bits[0] = h << 16;
+  return float32[0];
+}
+
+/**
+ * Packs a row-major [k, n] matrix into column panels of 8 16-bit floats,
+ * each `bits(x)`. Refuses a value whose bits have the format's all-ones
+ * exponent: one that is not finite, or that rounds past the format's range.
+ * @param {Float32Array} values
+ * @param {number} k
+ * @param {number} n
+ * @param {(x: number) => number} bits
+ * @param {number} exponentMask
+ * @param {string} range the format's range, for the message
+ * @returns {Uint8Array} the tensor's bytes
+ */
+function packPanels16(values, k, n, bits, exponentMask, range) {
+  const packed = packPanels(values, k, n);
+  const out = new Uint16Array(packed.length);
+  for (let i = 0; i < packed.length; i++) {
+    out[i] = bits(packed[i]);
+    if ((out[i] & exponentMask) === exponentMask) {
+      const panelRow = Math.floor(i / PANEL_WIDTH);
+      const p = panelRow % k;
+      const j = Math.floor(panelRow / k) * PANEL_WIDTH + (i % PANEL_WIDTH);
+      throw new RangeError(`value ${packed[i]} at [${p}, ${j}] is ${Number.isFinite(packed[i]) ? `beyond ${range}` : 'not finite'}`);
+    }
+  }
+  return new Uint8Array(out.buffer);
+}
+
+/**
  * Packs a row-major [k, n] matrix into column panels of 8 float16 values,
  * each rounded to the nearest half (ties to even). Refuses a value that is
  * not finite or that rounds past the largest half (65504).
@@ -85,18 +139,20 @@ export function float16Value(h) {
  * @returns {Uint8Array} the tensor's bytes
  */
 export function packPanelsFloat16(values, k, n) {
-  const packed = packPanels(values, k, n);
-  const halves = new Uint16Array(packed.length);
-  for (let i = 0; i < packed.length; i++) {
-    halves[i] = float16Bits(packed[i]);
-    if ((halves[i] & 0x7c00) === 0x7c00) {
-      const panelRow = Math.floor(i / PANEL_WIDTH);
-      const p = panelRow % k;
-      const j = Math.floor(panelRow / k) * PANEL_WIDTH + (i % PANEL_WIDTH);
-      throw new RangeError(`value ${packed[i]} at [${p}, ${j}] is ${Number.isFinite(packed[i]) ? "beyond float16's range (±65504)" : 'not finite'}`);
-    }
-  }
-  return new Uint8Array(halves.buffer);
+  return packPanels16(values, k, n, float16Bits, 0x7c00, "float16's range (±65504)");
+}
+
+/**
+ * Packs a row-major [k, n] matrix into column panels of 8 bfloat16 values,
+ * each rounded to the nearest (ties to even). Refuses a value that is not
+ * finite or that rounds past the largest bfloat16 (about ±3.39e38).
+ * @param {Float32Array} values
+ * @param {number} k
+ * @param {number} n
+ * @returns {Uint8Array} the tensor's bytes
+ */
+export function packPanelsBfloat16(values, k, n) {
+  return packPanels16(values, k, n, bfloat16Bits, 0x7f80, "bfloat16's range (±3.39e38)");
 }
 
 /**
@@ -127,7 +183,7 @@ export function quantizePanelsInt8(values, k, n) {
 }
 
 /**
- * A tensor's row-major values (dequantized for int8, widened for float16) from its stored bytes,
+ * A tensor's row-major values (dequantized for int8, widened for float16 and bfloat16) from its stored bytes,
  * given as a float view that starts at the tensor.
  * @param {Float32Array} stored
  * @param {{ shape: number[], layout?: string, dtype?: string }} tensor
@@ -144,8 +200,9 @@ export function unpackTensor(stored, { shape, layout, dtype }) {
     for (let j = 0; j < n; j++) for (let p = 0; p < k; p++) out[p * n + j] = Math.fround(scale[j] * q[int8Index(k, p, j)]);
     return out;
   }
-  const elements = dtype === 'float16' ? new Uint16Array(stored.buffer, stored.byteOffset, k * panelColumns(n)) : stored;
-  const value = dtype === 'float16' ? float16Value : (/** @type {number} */ x) => x;
+  const sixteen = dtype === 'float16' || dtype === 'bfloat16';
+  const elements = sixteen ? new Uint16Array(stored.buffer, stored.byteOffset, k * panelColumns(n)) : stored;
+  const value = dtype === 'float16' ? float16Value : dtype === 'bfloat16' ? bfloat16Value : (/** @type {number} */ x) => x;
   for (let j = 0; j < n; j++) {
     const base = Math.floor(j / PANEL_WIDTH) * k * PANEL_WIDTH + (j % PANEL_WIDTH);
     for (let p = 0; p < k; p++) out[p * n + j] = value(elements[base + p * PANEL_WIDTH]);

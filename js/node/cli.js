@@ -22,14 +22,15 @@ import { train } from './train/train-run.js';
 import { formatPerplexity, perplexity } from '../train/perplexity.js';
 
 const USAGE = `Usage:
-  elmo-wasm convert <options.json> <weights.hdf5> <model-dir | model.elmo> [--shard-mb N] [--dtype float32|float16|int8]
+  elmo-wasm convert <options.json> <weights.hdf5> <model-dir | model.elmo> [--shard-mb N] [--dtype float32|float16|bfloat16|int8]
                     [--softmax <softmax.hdf5> --vocab <vocab.txt>] [--single-file]
       Convert a released AllenNLP/bilm-tf ELMo model into a model directory,
       or with --single-file into one model archive file (models/FORMAT.md),
       which Elmo.load takes as a File, Blob, ArrayBuffer or (Node) a path,
       and embed --model and info take like a directory.
-      --dtype stores the matrices as float16 (half the bytes) or as int8 with
-      a scale per output column (a quarter); the default is float32.
+      --dtype stores the matrices as float16 or bfloat16 (half the bytes;
+      bfloat16 is coarser but keeps float32's range) or as int8 with a scale
+      per output column (a quarter); the default is float32.
       --softmax and --vocab (a model \`train\` wrote has both) put the softmax
       and its vocabulary in the directory too, for fineTune() in JavaScript;
       embedding never reads them.

@@ -11,6 +11,7 @@
 #define ELMO_GEMM_KERNEL elmo_f32_gemm__wasmsimd
 #define ELMO_GEMM_I8_KERNEL elmo_f32i8_gemm__wasmsimd
 #define ELMO_GEMM_F16_KERNEL elmo_f32f16_gemm__wasmsimd
+#define ELMO_GEMM_BF16_KERNEL elmo_f32bf16_gemm__wasmsimd
 #define ELMO_GEMM_KERNEL_NAME "elmo_f32_gemm__wasmsimd"
 #define ELMO_LSTM_CELL_KERNEL elmo_f32_lstm_cell__wasmsimd
 #define ELMO_HIGHWAY_MIX_KERNEL elmo_f32_highway_mix__wasmsimd
@@ -19,6 +20,7 @@
 #define ELMO_GEMM_KERNEL elmo_f32_gemm__scalar
 #define ELMO_GEMM_I8_KERNEL elmo_f32i8_gemm__scalar
 #define ELMO_GEMM_F16_KERNEL elmo_f32f16_gemm__scalar
+#define ELMO_GEMM_BF16_KERNEL elmo_f32bf16_gemm__scalar
 #define ELMO_GEMM_KERNEL_NAME "elmo_f32_gemm__scalar"
 #define ELMO_LSTM_CELL_KERNEL elmo_f32_lstm_cell__scalar
 #define ELMO_HIGHWAY_MIX_KERNEL elmo_f32_highway_mix__scalar
@@ -39,6 +41,8 @@ void elmo_weight_gemm(size_t m, size_t n, size_t k, const float *a, size_t lda, 
         ELMO_GEMM_I8_KERNEL(m, n, k, a, lda, w->data, w->scale, bias, c, ldc, accumulate);
     else if (w->type == ELMO_WEIGHT_F16)
         ELMO_GEMM_F16_KERNEL(m, n, k, a, lda, w->data, bias, c, ldc, accumulate);
+    else if (w->type == ELMO_WEIGHT_BF16)
+        ELMO_GEMM_BF16_KERNEL(m, n, k, a, lda, w->data, bias, c, ldc, accumulate);
     else
         ELMO_GEMM_KERNEL(m, n, k, a, lda, w->data, bias, c, ldc, accumulate);
 }

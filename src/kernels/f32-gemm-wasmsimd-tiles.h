@@ -3,7 +3,8 @@
  * packed panels, for any element type, and tiles_gemm(), the GEMM made of
  * them: included once by a kernel source that first defines tile_weight
  * (the element type) and load_row8() (one panel row of 8 elements as 8
- * floats). f32-gemm-wasmsimd.c reads float panels, f32f16-gemm-wasmsimd.c halves.
+ * floats). f32-gemm-wasmsimd.c reads float panels, f32f16-gemm-wasmsimd.c halves,
+ * f32bf16-gemm-wasmsimd.c bfloat16s.
  *
  * 4×8 register tiles (8 accumulators: V8 gives wasm 16 vector registers, so
  * wider tiles spill) for blocks of 4 rows, and 1×32 tiles over four panels

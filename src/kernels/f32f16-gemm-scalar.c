@@ -1,6 +1,6 @@
 /*
- * f32f16-gemm-scalar.c — float16 rounding and packing, and the float16-weight
- * GEMM spec: the float spec on the widened halves, a block at a time; see gemm.h.
+ * f32f16-gemm-scalar.c — float16 rounding, and the float16-weight GEMM spec:
+ * the float spec on the widened halves, a block at a time; see gemm.h.
  */
 #include "gemm.h"
 
@@ -30,37 +30,7 @@ uint16_t elmo_f32_to_f16(float x) {
     if (rest > half || (rest == half && (h & 1u))) h++;
     return sign | (uint16_t)h;
 }
-
-void elmo_f16_pack_panels(size_t k, size_t n, const float *b, size_t ldb, uint16_t *out) {
-    for (size_t j0 = 0; j0 < n; j0 += ELMO_PANEL_WIDTH) {
-        const size_t cols = n - j0 < ELMO_PANEL_WIDTH ? n - j0 : ELMO_PANEL_WIDTH;
-        for (size_t p = 0; p < k; p++, out += ELMO_PANEL_WIDTH) {
-            memset(out, 0, ELMO_PANEL_WIDTH * sizeof *out);
-            for (size_t j = 0; j < cols; j++) out[j] = elmo_f32_to_f16(b[p * ldb + j0 + j]);
-        }
-    }
-}
 #endif
-
-void elmo_f32f16_gemm_widened(size_t m, size_t n, size_t k, const float *a, size_t lda, const uint16_t *b_packed,
-                              const float *bias, float *c, size_t ldc, int accumulate, elmo_f32_gemm_fn kernel,
-                              elmo_f16_widen_fn widen) {
-    float block[ELMO_F16_BLOCK_COLUMNS * ELMO_F16_BLOCK_ROWS];
-    for (size_t j0 = 0; j0 < n; j0 += ELMO_F16_BLOCK_COLUMNS) {
-        const size_t cols = n - j0 < ELMO_F16_BLOCK_COLUMNS ? n - j0 : ELMO_F16_BLOCK_COLUMNS;
-        size_t p0 = 0;
-        do { /* once at least, so that k = 0 still writes start + bias */
-            const size_t rows = k - p0 < ELMO_F16_BLOCK_ROWS ? k - p0 : ELMO_F16_BLOCK_ROWS;
-            /* Rows p0.. of the block's panels, themselves packed panels of `rows` rows. */
-            for (size_t q = 0; q * ELMO_PANEL_WIDTH < cols; q++)
-                widen(b_packed + (j0 + q * ELMO_PANEL_WIDTH) * k + p0 * ELMO_PANEL_WIDTH, rows * ELMO_PANEL_WIDTH,
-                      block + q * ELMO_PANEL_WIDTH * rows);
-            kernel(m, cols, rows, a + p0, lda, block, bias && p0 == 0 ? bias + j0 : NULL, c + j0, ldc,
-                   p0 == 0 ? accumulate : 1);
-            p0 += rows;
-        } while (p0 < k);
-    }
-}
 
 static void widen_scalar(const uint16_t *h, size_t count, float *out) {
     for (size_t i = 0; i < count; i++) out[i] = elmo_f16_to_f32(h[i]);
@@ -69,6 +39,5 @@ static void widen_scalar(const uint16_t *h, size_t count, float *out) {
 void elmo_f32f16_gemm__scalar(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
                               const uint16_t *restrict b_packed, const float *restrict bias,
                               float *restrict c, size_t ldc, int accumulate) {
-    elmo_f32f16_gemm_widened(m, n, k, a, lda, b_packed, bias, c, ldc, accumulate, elmo_f32_gemm__scalar,
-                             widen_scalar);
+    elmo_f32_gemm_widened(m, n, k, a, lda, b_packed, bias, c, ldc, accumulate, elmo_f32_gemm__scalar, widen_scalar);
 }

@@ -5,16 +5,10 @@
  * does it, and every element is then formed as the float kernel forms it,
  * so the results are the float kernel's on the widened weights, bit for bit.
  *
- * Widening costs about as much as the multiply-adds it feeds (V8 on x64):
- * - under 8 rows (the LSTM's recurrent GEMV), the float kernel's tiles run on
- *   the halves, widening each panel row in registers once per 4-row tile
- *   or leftover row;
- * - from 8 rows, elmo_f32f16_gemm_widened() widens each 32-column block,
- *   128 rows at a time, into a float block on the stack (16 KiB, in L1),
- *   and the float kernel runs on it for every row: the widening is paid
- *   once, not once per 4 rows (256×256×256: 32 GFLOP/s instead of 20, the
- *   float kernel's 34).
- * Either way the weights are read once per call.
+ * Widening costs about as much as the multiply-adds it feeds (V8 on x64),
+ * hence f32w16-gemm-wasmsimd.h's split by rows: from 8 rows each block is
+ * widened once for all rows (256×256×256: 32 GFLOP/s instead of 20 with the
+ * tiles on the halves, the float kernel's 34).
  */
 #include "gemm.h"
 #include "simd-tile.h"
@@ -36,25 +30,10 @@ static inline tile_row load_row8(const uint16_t *w) {
 }
 
 #include "f32-gemm-wasmsimd-tiles.h"
-
-/* From this many rows of A on, blocks are widened once for all of them. */
-#define WIDEN_ONCE_MIN_ROWS 8
-
-/* count halves (a multiple of 8: whole panel rows) to floats. */
-static void widen_wasmsimd(const uint16_t *h, size_t count, float *out) {
-    for (size_t i = 0; i < count; i += ELMO_PANEL_WIDTH) {
-        const tile_row row = load_row8(h + i);
-        wasm_v128_store(out + i, row.lo);
-        wasm_v128_store(out + i + 4, row.hi);
-    }
-}
+#include "f32w16-gemm-wasmsimd.h"
 
 void elmo_f32f16_gemm__wasmsimd(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
                                 const uint16_t *restrict b_packed, const float *restrict bias,
                                 float *restrict c, size_t ldc, int accumulate) {
-    if (m < WIDEN_ONCE_MIN_ROWS)
-        tiles_gemm(m, n, k, a, lda, b_packed, bias, c, ldc, accumulate);
-    else
-        elmo_f32f16_gemm_widened(m, n, k, a, lda, b_packed, bias, c, ldc, accumulate, elmo_f32_gemm__wasmsimd,
-                                 widen_wasmsimd);
+    w16_gemm(m, n, k, a, lda, b_packed, bias, c, ldc, accumulate);
 }

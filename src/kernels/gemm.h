@@ -39,8 +39,13 @@
  * element in the float order above, so their results are bit for bit those
  * of the float kernels on the widened weights.
  *
+ * Or bfloat16 (dtype "bfloat16"): the same layout with bfloat16 elements, the
+ * top 16 bits of a float32, B[p][j] = f32(h[...] << 16) (elmo_bf16_to_f32):
+ * widening is exact and costs one shuffle, and the bfloat16 kernels keep the
+ * same promise as the float16 ones.
+ *
  * elmo_weight_gemm() takes any kind of weight; model code calls that. The
- * int8 and float16 packers below exist for the tests only (ELMO_TESTING):
+ * int8, float16 and bfloat16 packers below exist for the tests only (ELMO_TESTING):
  * the converter (js/) packs and quantizes a model once.
  */
 #ifndef ELMO_KERNELS_GEMM_H
@@ -62,12 +67,12 @@ static inline size_t elmo_panel_columns(size_t n) {
 /* Elements of a packed k×n matrix. */
 static inline size_t elmo_packed_floats(size_t k, size_t n) { return k * elmo_panel_columns(n); }
 
-/* A GEMM weight as the model holds it: packed panels of float, of int8 or of float16. */
-typedef enum elmo_weight_type { ELMO_WEIGHT_F32, ELMO_WEIGHT_I8, ELMO_WEIGHT_F16 } elmo_weight_type;
+/* A GEMM weight as the model holds it: packed panels of float, of int8, of float16 or of bfloat16. */
+typedef enum elmo_weight_type { ELMO_WEIGHT_F32, ELMO_WEIGHT_I8, ELMO_WEIGHT_F16, ELMO_WEIGHT_BF16 } elmo_weight_type;
 
 typedef struct elmo_weight {
     elmo_weight_type type;
-    /* elmo_packed_floats(k, n) floats or halves, or elmo_i8_packed_bytes(k, n) int8 */
+    /* elmo_packed_floats(k, n) floats or 16-bit floats, or elmo_i8_packed_bytes(k, n) int8 */
     const void *data;
     const float *scale; /* int8: elmo_panel_columns(n) per-column scales (zero past n); else NULL */
 } elmo_weight;
@@ -83,7 +88,9 @@ typedef struct elmo_weight {
  * int8 rows go in pairs, so an odd k stores k + 1.
  */
 static inline size_t elmo_weight_column_bytes(elmo_weight_type type, size_t k) {
-    return type == ELMO_WEIGHT_I8 ? k + (k & 1) : type == ELMO_WEIGHT_F16 ? k * sizeof(uint16_t) : k * sizeof(float);
+    return type == ELMO_WEIGHT_I8                                 ? k + (k & 1)
+           : type == ELMO_WEIGHT_F16 || type == ELMO_WEIGHT_BF16 ? k * sizeof(uint16_t)
+                                                                 : k * sizeof(float);
 }
 
 /* Bytes of a k×n weight's values: whole panels of columns. */
@@ -161,43 +168,85 @@ static inline float elmo_f16_to_f32(uint16_t h) {
 #if ELMO_TESTING
 uint16_t elmo_f32_to_f16(float x);
 
-/* Packs row-major b (k×n) into out (elmo_packed_floats(k, n) halves), each
- * element rounded by elmo_f32_to_f16. The converter does this; the core uses it in tests only. */
-void elmo_f16_pack_panels(size_t k, size_t n, const float *b, size_t ldb, uint16_t *out);
+/* Packs row-major b (k×n) into out (elmo_packed_floats(k, n) 16-bit floats),
+ * each element rounded by round(). The converter does this; the core uses it in tests only. */
+void elmo_pack_panels16(size_t k, size_t n, const float *b, size_t ldb, uint16_t (*round)(float), uint16_t *out);
+
+/* The same with elmo_f32_to_f16: float16 panels. */
+static inline void elmo_f16_pack_panels(size_t k, size_t n, const float *b, size_t ldb, uint16_t *out) {
+    elmo_pack_panels16(k, n, b, ldb, elmo_f32_to_f16, out);
+}
 #endif
 
-typedef void (*elmo_f32f16_gemm_fn)(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
+/* A GEMM on 16-bit float weights (float16 or bfloat16 panels): the float
+ * layout with 2-byte elements, which the kernel widens to floats exactly. */
+typedef void (*elmo_f32w16_gemm_fn)(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
                                     const uint16_t *restrict b_packed, const float *restrict bias,
                                     float *restrict c, size_t ldc, int accumulate);
 
-/* The float16 spec: the float spec on the widened halves (elmo_f32f16_gemm_widened). */
+/* Widens count 16-bit weights h to the floats out they stand for. */
+typedef void (*elmo_widen16_fn)(const uint16_t *h, size_t count, float *out);
+
+/* Columns and rows of the blocks elmo_f32_gemm_widened widens at a time (16 KiB of floats). */
+#define ELMO_WIDEN_BLOCK_COLUMNS 32
+#define ELMO_WIDEN_BLOCK_ROWS 128
+
+/* A GEMM on 16-bit weights as a float kernel computes it on the widened
+ * weights: each block of ELMO_WIDEN_BLOCK_COLUMNS columns, ELMO_WIDEN_BLOCK_ROWS
+ * of its rows at a time, widened onto the stack (so each weight is read
+ * once), then kernel() on that block. A later row chunk accumulates onto C,
+ * which holds each partial sum exactly as the kernel's accumulators would,
+ * so the result is kernel()'s on the whole widened matrix, bit for bit. */
+void elmo_f32_gemm_widened(size_t m, size_t n, size_t k, const float *a, size_t lda, const uint16_t *b_packed,
+                           const float *bias, float *c, size_t ldc, int accumulate, elmo_f32_gemm_fn kernel,
+                           elmo_widen16_fn widen);
+
+/* The float16 spec: the float spec on the widened halves (elmo_f32_gemm_widened). */
 void elmo_f32f16_gemm__scalar(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
                               const uint16_t *restrict b_packed, const float *restrict bias,
                               float *restrict c, size_t ldc, int accumulate);
 
-/* Widens count halves h to floats out, as elmo_f16_to_f32 does. */
-typedef void (*elmo_f16_widen_fn)(const uint16_t *h, size_t count, float *out);
-
-/* Columns and rows of the blocks elmo_f32f16_gemm_widened widens at a time (16 KiB of floats). */
-#define ELMO_F16_BLOCK_COLUMNS 32
-#define ELMO_F16_BLOCK_ROWS 128
-
-/* A float16 GEMM as a float kernel computes it on the widened weights: each
- * block of ELMO_F16_BLOCK_COLUMNS columns, ELMO_F16_BLOCK_ROWS of its rows
- * at a time, widened onto the stack (so each half is read once), then
- * kernel() on that block. A later row chunk accumulates onto C, which holds
- * each partial sum exactly as the kernel's accumulators would, so the result
- * is kernel()'s on the whole widened matrix, bit for bit. */
-void elmo_f32f16_gemm_widened(size_t m, size_t n, size_t k, const float *a, size_t lda, const uint16_t *b_packed,
-                              const float *bias, float *c, size_t ldc, int accumulate, elmo_f32_gemm_fn kernel,
-                              elmo_f16_widen_fn widen);
-
 #if ELMO_HAVE_WASMSIMD
 /* Under 8 rows the tiles of elmo_f32_gemm__wasmsimd, halves widened in
- * registers; from 8 rows elmo_f32f16_gemm_widened with that kernel. */
+ * registers; from 8 rows elmo_f32_gemm_widened with that kernel. */
 void elmo_f32f16_gemm__wasmsimd(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
                                 const uint16_t *restrict b_packed, const float *restrict bias,
                                 float *restrict c, size_t ldc, int accumulate);
+#endif
+
+/* The float a bfloat16 stands for, exactly: its bits are the float's top 16.
+ * Unlike a half's exponent 31, exponent 255 reads as infinity or NaN; the
+ * converter writes neither. */
+static inline float elmo_bf16_to_f32(uint16_t h) {
+    const uint32_t bits = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+#if ELMO_TESTING
+/* Rounds a float to the nearest bfloat16, ties to even; NaN stays NaN (quiet),
+ * and a float past the largest bfloat16 (about 3.39e38) by half a step or
+ * more gives infinity (the converter refuses such weights). For tests. */
+uint16_t elmo_f32_to_bf16(float x);
+
+/* elmo_pack_panels16 with elmo_f32_to_bf16: bfloat16 panels. */
+static inline void elmo_bf16_pack_panels(size_t k, size_t n, const float *b, size_t ldb, uint16_t *out) {
+    elmo_pack_panels16(k, n, b, ldb, elmo_f32_to_bf16, out);
+}
+#endif
+
+/* The bfloat16 spec: the float spec on the widened weights (elmo_f32_gemm_widened). */
+void elmo_f32bf16_gemm__scalar(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
+                               const uint16_t *restrict b_packed, const float *restrict bias,
+                               float *restrict c, size_t ldc, int accumulate);
+
+#if ELMO_HAVE_WASMSIMD
+/* float16's split: under 8 rows the tiles of elmo_f32_gemm__wasmsimd,
+ * widened in registers; from 8 rows elmo_f32_gemm_widened with that kernel. */
+void elmo_f32bf16_gemm__wasmsimd(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,
+                                 const uint16_t *restrict b_packed, const float *restrict bias,
+                                 float *restrict c, size_t ldc, int accumulate);
 #endif
 
 typedef void (*elmo_f32i8_gemm_fn)(size_t m, size_t n, size_t k, const float *restrict a, size_t lda,

@@ -130,6 +130,7 @@ async function main() {
       dir: await benchModel(shape, log),
       int8Dir: await benchModel(shape, log, 'int8'),
       float16Dir: await benchModel(shape, log, 'float16'),
+      bfloat16Dir: await benchModel(shape, log, 'bfloat16'),
       tokenDir: await benchModel(tokenLayerOnly(shape), log),
     });
   }
@@ -156,7 +157,7 @@ async function main() {
     loadRows = [];
     shareRows = [];
     cacheRows = [];
-    for (const { shape, dir, int8Dir, float16Dir, tokenDir } of dirs) {
+    for (const { shape, dir, int8Dir, float16Dir, bfloat16Dir, tokenDir } of dirs) {
       const options = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')).options;
       const flops = flopsPerPosition(options).total;
       // At least 5 runs: the original model's calls take about a second, and a best of 2 moved by 20% from run to run.
@@ -170,6 +171,8 @@ async function main() {
       const int8 = await measure({ ...base, modelDir: int8Dir, engine: 'ours', threads: 1 });
       log(`== ${shape.name}: ours, float16 weights, 1 thread`);
       const float16 = await measure({ ...base, modelDir: float16Dir, engine: 'ours', threads: 1 });
+      log(`== ${shape.name}: ours, bfloat16 weights, 1 thread`);
+      const bfloat16 = await measure({ ...base, modelDir: bfloat16Dir, engine: 'ours', threads: 1 });
       log(`== ${shape.name}: ORT 1 thread`);
       const ort1 = await measure({ ...base, engine: 'ort', threads: 1 });
       log(`== ${shape.name}: ORT 2 threads`);
@@ -178,7 +181,7 @@ async function main() {
         const tokS = (/** @type {RunResult} */ r) => (batch * tokens * 1000) / r.shapes[i].bestMs;
         speedRows.push({
           model: shape.name, input: label([batch, tokens]), ours: tokS(ours), ours2: tokS(ours2), int8: tokS(int8),
-          float16: tokS(float16), ort1: tokS(ort1), ort2: tokS(ort2),
+          float16: tokS(float16), bfloat16: tokS(bfloat16), ort1: tokS(ort1), ort2: tokS(ort2),
           oursGflops: (flops * batch * (tokens + 2)) / ours.shapes[i].bestMs / 1e6,
           peakGflops: /** @type {NonNullable<typeof kernels>} */ (kernels).peakGflops,
           kernelBoundMs: /** @type {number} */ (bound.get(`${shape.name} ${label([batch, tokens])}`)), oursMs: ours.shapes[i].bestMs,
@@ -216,7 +219,7 @@ async function main() {
   const report = [
     `## Speed: tokens/s (best of N runs in each of ${rounds} round${rounds === 1 ? '' : 's'}, distinct random words each run; GFLOP/s counts <S> and </S> positions)`,
     speedTable(speedRows),
-    'ours/ORT > 1 means ours is faster. ORT: onnxruntime-web wasm backend (SIMD build), same weights, graph from tests/bench/onnx-graph.js. int8, float16: the same model converted with --dtype int8 or float16, against ORT on float32. % of kernel bound: the time the call\'s matrix products take alone at the float wasm SIMD kernel\'s measured speed for each of their shapes (tests/bench/kernel-bound.js), over the measured time (1 thread).',
+    'ours/ORT > 1 means ours is faster. ORT: onnxruntime-web wasm backend (SIMD build), same weights, graph from tests/bench/onnx-graph.js. int8, float16, bfloat16: the same model converted with --dtype int8, float16 or bfloat16, against ORT on float32. % of kernel bound: the time the call\'s matrix products take alone at the float wasm SIMD kernel\'s measured speed for each of their shapes (tests/bench/kernel-bound.js), over the measured time (1 thread).',
     '## The token cache on running text (Zipf-distributed words from a 10,000-word vocabulary; ours, 1 thread)',
     cacheTable(cacheRows),
     'Hit rate over all timed runs of both shapes. On the distinct random words of the speed table the cache can only reuse <S> and </S>.',

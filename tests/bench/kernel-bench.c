@@ -1,7 +1,7 @@
 /*
  * kernel-bench.c — a tiny wasm module for tests/bench/kernel-bench.js: it
  * holds A, B, C buffers of one GEMM shape, B packed into panels once (as the
- * model's weights are, src/kernels/gemm.h: float, int8 and float16), and runs
+ * model's weights are, src/kernels/gemm.h: float, int8, float16 and bfloat16), and runs
  * one of the project's GEMM kernels on them, so JS can time the kernel alone.
  * Built with emcc by kernel-bench.js together with every src/kernels/ source;
  * not part of the library.
@@ -15,7 +15,7 @@
 
 static float *buf_a, *buf_b, *buf_c, *buf_bias, *buf_scale;
 static int8_t *buf_q;
-static uint16_t *buf_h;
+static uint16_t *buf_h, *buf_bf;
 static size_t shape_m, shape_n, shape_k;
 
 static float *alloc_filled(size_t count, unsigned seed) {
@@ -36,9 +36,10 @@ EMSCRIPTEN_KEEPALIVE void kb_free(void) {
     free(buf_scale);
     free(buf_q);
     free(buf_h);
+    free(buf_bf);
     buf_a = buf_b = buf_c = buf_bias = buf_scale = NULL;
     buf_q = NULL;
-    buf_h = NULL;
+    buf_h = buf_bf = NULL;
 }
 
 /* Allocates and fills the buffers of C[m×n] = bias + A[m×k]·B[k×n]; 0 on success. */
@@ -55,16 +56,19 @@ EMSCRIPTEN_KEEPALIVE int kb_setup(size_t m, size_t n, size_t k) {
     if (b && buf_q && buf_scale) elmo_i8_quantize_panels(k, n, b, n, buf_q, buf_scale);
     buf_h = aligned_alloc(64, (elmo_packed_floats(k, n) * sizeof(uint16_t) + 63) / 64 * 64);
     if (b && buf_h) elmo_f16_pack_panels(k, n, b, n, buf_h);
+    buf_bf = aligned_alloc(64, (elmo_packed_floats(k, n) * sizeof(uint16_t) + 63) / 64 * 64);
+    if (b && buf_bf) elmo_bf16_pack_panels(k, n, b, n, buf_bf);
     free(b);
-    if (!buf_a || !buf_b || !buf_c || !buf_bias || !buf_q || !buf_scale || !buf_h) return -1;
+    if (!buf_a || !buf_b || !buf_c || !buf_bias || !buf_q || !buf_scale || !buf_h || !buf_bf) return -1;
     shape_m = m;
     shape_n = n;
     shape_k = k;
     return 0;
 }
 
-/* Runs kernel 0 (float scalar), 1 (float wasm SIMD), 2 (int8 weights, wasm SIMD) or
- * 3 (float16 weights, wasm SIMD) `reps` times; returns C[0] so the work is kept. */
+/* Runs kernel 0 (float scalar), 1 (float wasm SIMD), 2 (int8 weights, wasm SIMD),
+ * 3 (float16 weights, wasm SIMD) or 4 (bfloat16 weights, wasm SIMD) `reps` times;
+ * returns C[0] so the work is kept. */
 EMSCRIPTEN_KEEPALIVE float kb_run(int kernel, int reps) {
     const elmo_f32_gemm_fn fn = kernel == 1 ? elmo_f32_gemm__wasmsimd : elmo_f32_gemm__scalar;
     for (int r = 0; r < reps; r++) {
@@ -73,6 +77,8 @@ EMSCRIPTEN_KEEPALIVE float kb_run(int kernel, int reps) {
                                       shape_n, 0);
         else if (kernel == 3)
             elmo_f32f16_gemm__wasmsimd(shape_m, shape_n, shape_k, buf_a, shape_k, buf_h, buf_bias, buf_c, shape_n, 0);
+        else if (kernel == 4)
+            elmo_f32bf16_gemm__wasmsimd(shape_m, shape_n, shape_k, buf_a, shape_k, buf_bf, buf_bias, buf_c, shape_n, 0);
         else
             fn(shape_m, shape_n, shape_k, buf_a, shape_k, buf_b, buf_bias, buf_c, shape_n, 0);
     }

@@ -3,7 +3,7 @@
  * the project's kernels into out/bench/kernel-bench.wasm (emcc, when missing
  * or older than its sources), instantiates it without emcc's JS glue, and
  * measures GFLOP/s of each kernel (float scalar, float wasm SIMD, and wasm SIMD on
- * int8 and float16 weights) at each shape.
+ * int8, float16 and bfloat16 weights) at each shape.
  *
  * Run alone: `node tests/bench/kernel-bench.js`.
  */
@@ -27,7 +27,7 @@ function kernelFiles() {
 /** @typedef {{ label: string, m: number, n: number, k: number, square?: boolean }} GemmShape */
 /** @typedef {GemmShape & { kernel: string, gflops: number, weightBytes: number }} KernelResult weightBytes: of B as the kernel reads it */
 
-export const KERNELS = /** @type {const} */ (['scalar', 'wasmsimd', 'wasmsimd-int8', 'wasmsimd-float16']);
+export const KERNELS = /** @type {const} */ (['scalar', 'wasmsimd', 'wasmsimd-int8', 'wasmsimd-float16', 'wasmsimd-bfloat16']);
 
 /** @param {string} path */
 const mtime = (path) => {
@@ -123,7 +123,7 @@ export async function openKernelBench() {
 }
 
 /** Bytes per weight of each kernel's packed B. */
-export const WEIGHT_BYTES = Object.freeze({ scalar: 4, wasmsimd: 4, 'wasmsimd-int8': 1, 'wasmsimd-float16': 2 });
+export const WEIGHT_BYTES = Object.freeze({ scalar: 4, wasmsimd: 4, 'wasmsimd-int8': 1, 'wasmsimd-float16': 2, 'wasmsimd-bfloat16': 2 });
 
 /** Buffer sizes whose read bandwidth is always measured: one the size of a large model's
  *  recurrent weights per direction-layer, and one larger than any cache here. */

@@ -26,6 +26,7 @@ const mib = (bytes) => (bytes ? `${(bytes / 2 ** 20).toFixed(bytes < 10 * 2 ** 2
  * @property {number} ours2 tokens/s, 2 threads
  * @property {number} int8 tokens/s, int8 weights, 1 thread
  * @property {number} float16 tokens/s, float16 weights, 1 thread
+ * @property {number} bfloat16 tokens/s, bfloat16 weights, 1 thread
  * @property {number | null} ort1 tokens/s, ORT 1 thread
  * @property {number | null} ort2 tokens/s, ORT 2 threads
  * @property {number} oursGflops 1 thread
@@ -41,11 +42,12 @@ const ratio = (a, b) => (b ? fixed(a / b, 2) : 'n/a');
 export function speedTable(rows) {
   return markdownTable(
     ['model', 'batch×tokens', 'ours 1 thread', 'ours 2 threads', 'ours int8 1 thread', 'ours float16 1 thread',
-      'ORT 1 thread', 'ORT 2 threads', 'ours/ORT 1t', 'ours/ORT 2t', 'int8/ORT 1t', 'float16/ORT 1t', '2t/1t (ours)',
-      'ours GFLOP/s (1t)', '% of GEMM peak', '% of kernel bound'],
+      'ours bfloat16 1 thread', 'ORT 1 thread', 'ORT 2 threads', 'ours/ORT 1t', 'ours/ORT 2t', 'int8/ORT 1t',
+      'float16/ORT 1t', 'bfloat16/ORT 1t', '2t/1t (ours)', 'ours GFLOP/s (1t)', '% of GEMM peak', '% of kernel bound'],
     rows.map((r) => [
-      r.model, r.input, fixed(r.ours), fixed(r.ours2), fixed(r.int8), fixed(r.float16), fixed(r.ort1), fixed(r.ort2),
-      ratio(r.ours, r.ort1), ratio(r.ours2, r.ort2), ratio(r.int8, r.ort1), ratio(r.float16, r.ort1), ratio(r.ours2, r.ours),
+      r.model, r.input, fixed(r.ours), fixed(r.ours2), fixed(r.int8), fixed(r.float16), fixed(r.bfloat16), fixed(r.ort1),
+      fixed(r.ort2), ratio(r.ours, r.ort1), ratio(r.ours2, r.ort2), ratio(r.int8, r.ort1), ratio(r.float16, r.ort1),
+      ratio(r.bfloat16, r.ort1), ratio(r.ours2, r.ours),
       fixed(r.oursGflops, 2), `${fixed((100 * r.oursGflops) / r.peakGflops, 0)}%`,
       `${fixed((100 * r.kernelBoundMs) / r.oursMs, 0)}%`,
     ]),
@@ -83,10 +85,10 @@ export function kernelTable(results, peakGflops, streams) {
   }
   const table = markdownTable(
     ['shape', 'm×n×k', 'scalar GFLOP/s', 'wasm SIMD GFLOP/s', 'SIMD % of peak', 'int8 weights, wasm SIMD GFLOP/s',
-      'float16 weights, wasm SIMD GFLOP/s'],
+      'float16 weights, wasm SIMD GFLOP/s', 'bfloat16 weights, wasm SIMD GFLOP/s'],
     [...byShape].map(([key, g]) => [
       ...key.split(' | '), fixed(g.scalar, 2), fixed(g.wasmsimd, 2), `${fixed((100 * g.wasmsimd) / peakGflops, 0)}%`,
-      fixed(g['wasmsimd-int8'], 2), fixed(g['wasmsimd-float16'], 2),
+      fixed(g['wasmsimd-int8'], 2), fixed(g['wasmsimd-float16'], 2), fixed(g['wasmsimd-bfloat16'], 2),
     ]),
   );
   const readAt = new Map(streams.map((s) => [s.bytes, s.gbs]));

@@ -43,11 +43,15 @@ static void add_tensor(test_model *m, const char *name, int rank, int d0, int d1
     t->packed = rank == 2 && strcmp(name, "char_embed") != 0;
 }
 
+/* The type a packed tensor is stored as. */
+static elmo_weight_type stored_type(const test_tensor *t) {
+    return t->int8 ? ELMO_WEIGHT_I8 : t->float16 ? ELMO_WEIGHT_F16 : t->bfloat16 ? ELMO_WEIGHT_BF16 : ELMO_WEIGHT_F32;
+}
+
 static size_t stored_bytes(const test_tensor *t) {
     const size_t rows = (size_t)t->shape[0], cols = (size_t)t->shape[1];
     if (!t->packed) return rows * cols * sizeof(float);
-    return elmo_weight_stored_bytes(t->int8 ? ELMO_WEIGHT_I8 : t->float16 ? ELMO_WEIGHT_F16 : ELMO_WEIGHT_F32, rows,
-                                    cols);
+    return elmo_weight_stored_bytes(stored_type(t), rows, cols);
 }
 
 /* Quantizes values (k×n row-major) into q and scale, and replaces values by
@@ -100,6 +104,7 @@ int test_model_build(const test_model_spec *spec, test_model *m) {
         m->tensors[i].offset = offset;
         m->tensors[i].int8 = spec->int8 && m->tensors[i].packed;
         m->tensors[i].float16 = !spec->int8 && spec->float16 && m->tensors[i].packed;
+        m->tensors[i].bfloat16 = !spec->int8 && !spec->float16 && spec->bfloat16 && m->tensors[i].packed;
         offset += (stored_bytes(&m->tensors[i]) + 63) / 64 * 64;
     }
     m->weights_len = offset;
@@ -121,10 +126,12 @@ int test_model_build(const test_model_spec *spec, test_model *m) {
             int8_t *q = (int8_t *)stored;
             float *scale = (float *)(void *)((char *)stored + elmo_i8_scales_offset(k, cols));
             quantize_for_reference(k, cols, t->values, q, scale);
-        } else if (t->float16) {
+        } else if (t->float16 || t->bfloat16) {
             const size_t k = (size_t)t->shape[0], cols = (size_t)t->shape[1];
-            elmo_f16_pack_panels(k, cols, t->values, cols, (uint16_t *)(void *)stored);
-            for (size_t e = 0; e < n; e++) t->values[e] = elmo_f16_to_f32(elmo_f32_to_f16(t->values[e]));
+            uint16_t (*round)(float) = t->float16 ? elmo_f32_to_f16 : elmo_f32_to_bf16;
+            float (*widen)(uint16_t) = t->float16 ? elmo_f16_to_f32 : elmo_bf16_to_f32;
+            elmo_pack_panels16(k, cols, t->values, cols, round, (uint16_t *)(void *)stored);
+            for (size_t e = 0; e < n; e++) t->values[e] = widen(round(t->values[e]));
         } else if (t->packed)
             elmo_f32_pack_panels((size_t)t->shape[0], (size_t)t->shape[1], t->values, (size_t)t->shape[1], stored);
         else
@@ -151,7 +158,8 @@ int test_model_build(const test_model_spec *spec, test_model *m) {
         test_tensor *t = &m->tensors[i];
         if (t->rank == 2)
             append(&j, "  {\"name\": \"%s\", \"shape\": [%d, %d], \"dtype\": \"%s\", %s\"offset\": %zu}",
-                   t->name, t->shape[0], t->shape[1], t->int8 ? "int8" : t->float16 ? "float16" : "float32",
+                   t->name, t->shape[0], t->shape[1],
+                   t->int8 ? "int8" : t->float16 ? "float16" : t->bfloat16 ? "bfloat16" : "float32",
                    t->packed ? "\"layout\": \"panels8\", " : "", t->offset);
         else
             append(&j, "  {\"name\": \"%s\", \"shape\": [%d], \"dtype\": \"float32\", \"offset\": %zu}",

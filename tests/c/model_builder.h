@@ -30,6 +30,7 @@ typedef struct test_model_spec {
     int omit_proj;        /* F == P only: no proj/W, proj/b tensors (identity) */
     int int8;             /* GEMM weights stored as int8 with column scales */
     int float16;          /* GEMM weights stored as float16 (int8 wins if both are set) */
+    int bfloat16;         /* GEMM weights stored as bfloat16 (int8 and float16 win if set) */
     uint32_t seed;
     float weight_scale;
 } test_model_spec;
@@ -42,6 +43,7 @@ typedef struct test_tensor {
     size_t offset;
     int int8;      /* stored as int8 panels and scales; values are the dequantized ones */
     int float16;   /* stored as float16 panels; values are the halves widened */
+    int bfloat16;  /* stored as bfloat16 panels; values are the bfloat16s widened */
     float *values; /* row-major */
 } test_tensor;
 

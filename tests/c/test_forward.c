@@ -2,7 +2,7 @@
  * test_forward.c — elmo_embed against the double-precision reference of
  * src/reference/ (models/SEMANTICS.md in code, sharing nothing with the
  * core) on small random models: every option, stateless and stateful,
- * float32, int8 and float16 weights.
+ * float32, int8, float16 and bfloat16 weights.
  */
 #include <math.h>
 #include <stdio.h>
@@ -345,6 +345,12 @@ int main(void) {
     float16.float16 = 1;
     float16.seed = 8;
     test_model_case("float16 weights/relu/2 highway/2 layers/skip/clips", &float16);
+
+    /* bfloat16 GEMM weights (the reference runs on the widened bfloat16s). */
+    test_model_spec bfloat16 = base;
+    bfloat16.bfloat16 = 1;
+    bfloat16.seed = 9;
+    test_model_case("bfloat16 weights/relu/2 highway/2 layers/skip/clips", &bfloat16);
 
     test_invalid_arguments();
     return test_report("test_forward");

@@ -1,7 +1,7 @@
 /*
  * test_threads.c — the thread pool: products shared among 2, 3 and 4
- * threads give the same bits as one thread (elmo_gemm on float32, float16
- * and int8 weights, and whole forward passes of stateless and stateful
+ * threads give the same bits as one thread (elmo_gemm on float32, float16,
+ * bfloat16 and int8 weights, and whole forward passes of stateless and stateful
  * batches, whole and in workspace-bounded chunks: two teams of one, one
  * team of three, two teams of two), and the helpers return after
  * elmo_thread_pool_stop().
@@ -27,26 +27,29 @@ static void test_gemm(elmo_thread_pool *pool, int32_t n_threads, elmo_weight_typ
     float *a = malloc(m * k * sizeof(float)), *b = malloc(k * n * sizeof(float));
     float *packed = malloc(elmo_packed_floats(k, n) * sizeof(float)), *bias = malloc(n * sizeof(float));
     uint16_t *halves = malloc(elmo_packed_floats(k, n) * sizeof(uint16_t));
+    uint16_t *bfloat16s = malloc(elmo_packed_floats(k, n) * sizeof(uint16_t));
     float *one = malloc(m * n * sizeof(float)), *many = malloc(m * n * sizeof(float));
     for (size_t i = 0; i < m * k; i++) a[i] = test_random(&rng);
     for (size_t i = 0; i < k * n; i++) b[i] = test_random(&rng);
     for (size_t i = 0; i < n; i++) bias[i] = test_random(&rng);
     elmo_f32_pack_panels(k, n, b, n, packed);
     elmo_f16_pack_panels(k, n, b, n, halves);
+    elmo_bf16_pack_panels(k, n, b, n, bfloat16s);
     /* An odd k: int8 rows go in pairs, so a column block starts k + 1 bytes per column in. */
     int8_t *q = malloc(elmo_i8_packed_bytes(k, n));
     float *scale = malloc(elmo_panel_columns(n) * sizeof(float));
     elmo_i8_quantize_panels(k, n, b, n, q, scale);
     const elmo_weight w = {type,
-                           type == ELMO_WEIGHT_F16  ? (const void *)halves
-                           : type == ELMO_WEIGHT_I8 ? (const void *)q
-                                                    : packed,
+                           type == ELMO_WEIGHT_F16    ? (const void *)halves
+                           : type == ELMO_WEIGHT_BF16 ? (const void *)bfloat16s
+                           : type == ELMO_WEIGHT_I8   ? (const void *)q
+                                                      : packed,
                            type == ELMO_WEIGHT_I8 ? scale : NULL};
     elmo_weight_gemm(m, n, k, a, k, &w, bias, one, n, 0);
     elmo_gemm(pool, m, n, k, a, k, &w, bias, many, n, 0);
     CHECK(memcmp(one, many, m * n * sizeof(float)) == 0,
           "elmo_gemm (weight type %d) on %d threads differs from one thread", (int)type, (int)n_threads);
-    free(a), free(b), free(packed), free(bias), free(halves), free(q), free(scale), free(one), free(many);
+    free(a), free(b), free(packed), free(bias), free(halves), free(bfloat16s), free(q), free(scale), free(one), free(many);
 }
 
 /* The least workspace the batch runs in, from the refusal that names it. */
@@ -63,13 +66,14 @@ static size_t least_workspace(elmo_context *ctx, const uint8_t *bytes, const uin
  * sentence of text, then n_generated distinct words ("w0 w1 ..."), so that
  * the token encoder shares out the products of few tokens or the tokens of many.
  * Bounded: ctx_many's workspace is a little over the least the batch needs,
- * so tokens are encoded and input products made a chunk at a time. */
-static void test_forward(elmo_thread_pool *pool, int32_t n_threads, int bounded, size_t n_generated) {
+ * so tokens are encoded and input products made a chunk at a time.
+ * bfloat16: the model's GEMM weights are bfloat16 (sliced by columns of 2 bytes). */
+static void test_forward(elmo_thread_pool *pool, int32_t n_threads, int bounded, size_t n_generated, int bfloat16) {
     test_model_spec spec = {.char_dim = 4, .n_characters = 262, .max_chars = 20, .n_filters = 3,
                             .filter_width = {1, 2, 3}, .filter_count = {40, 50, 70}, .n_highway = 1,
                             .activation = "relu", .lstm_dim = 96, .proj_dim = 40, .n_layers = 2,
                             .cell_clip = 3, .proj_clip = 3, .use_skip_connections = 1, .seed = 11,
-                            .weight_scale = 0.2f};
+                            .weight_scale = 0.2f, .bfloat16 = bfloat16};
     test_model tm;
     elmo_model *model = test_model_build_and_load(&spec, &tm);
     CHECK(model != NULL, "build and load the test model");
@@ -132,9 +136,11 @@ static void test_pool(int32_t n_threads) {
     pool_helpers_start(&helpers, pool, n_threads);
     test_gemm(pool, n_threads, ELMO_WEIGHT_F32);
     test_gemm(pool, n_threads, ELMO_WEIGHT_F16);
+    test_gemm(pool, n_threads, ELMO_WEIGHT_BF16);
     test_gemm(pool, n_threads, ELMO_WEIGHT_I8);
-    for (int bounded = 0; bounded <= 1; bounded++) test_forward(pool, n_threads, bounded, 0);
-    test_forward(pool, n_threads, 0, MANY_WORDS);
+    for (int bounded = 0; bounded <= 1; bounded++) test_forward(pool, n_threads, bounded, 0, 0);
+    test_forward(pool, n_threads, 0, MANY_WORDS, 0);
+    test_forward(pool, n_threads, 0, 0, 1);
     pool_helpers_join(&helpers);
     for (int32_t i = 1; i < n_threads; i++)
         CHECK(helpers.helper[i].status == ELMO_STATUS_OK, "helper %d returned %d", (int)i, (int)helpers.helper[i].status);

@@ -17,9 +17,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static float *weights;
     if (!weights) {
         /* Small values, so an accepted model computes finite numbers (UBSan checks float-to-int casts),
-         * read as floats or as halves (dtype "float16"): the exponent of the half in a float's high
-         * bits is that of a number below 0.25, and clearing bit 14 keeps the one in its low bits
-         * below 2 (the top bit of its exponent), so none reads as a huge number. */
+         * read as floats or as 16-bit floats (dtypes "float16", "bfloat16"): a float's high bits read
+         * as a number below 0.25 in either format, and clearing bit 14 (the top bit of the exponent in
+         * both) keeps its low bits below 2, so none reads as a huge number. */
         weights = aligned_alloc(64, WEIGHTS_BYTES);
         uint32_t rng = 1;
         for (size_t i = 0; i < WEIGHTS_BYTES / sizeof(float); i++) {

@@ -44,6 +44,9 @@ int main(int argc, char **argv) {
     spec = fuzz_model_spec();
     spec.float16 = 1;
     manifest_seed(dir, "float16", spec);
+    spec = fuzz_model_spec();
+    spec.bfloat16 = 1;
+    manifest_seed(dir, "bfloat16", spec);
 
     snprintf(dir, sizeof dir, "%s/fuzz_char_ids", argv[1]);
     write_file(dir, "ascii", "\x30\x00The", 5);

@@ -398,6 +398,10 @@ describe('convertModel refuses bad inputs and leaves nothing behind', () => {
     /dataset "CNN_high_1\/W_transform" \(tensor "highway\/1\/W_transform"\): value 65520 at \[3, 5\] is beyond float16's range \(±65504\); convert with --dtype float32 or int8$/);
   refuses('a weight that is not finite, as float16', { weights: { replace: highwayWith(-Infinity) }, dtype: 'float16' },
     /\(tensor "highway\/1\/W_transform"\): value -Infinity at \[3, 5\] is not finite/);
+  refuses('a weight past bfloat16\'s range, as bfloat16', { weights: { replace: highwayWith(-3.4e38) }, dtype: 'bfloat16' },
+    /dataset "CNN_high_1\/W_transform" \(tensor "highway\/1\/W_transform"\): value -3\.39999\d*e\+38 at \[3, 5\] is beyond bfloat16's range \(±3\.39e38\); convert with --dtype float32 or int8$/);
+  refuses('a weight that is not finite, as bfloat16', { weights: { replace: highwayWith(NaN) }, dtype: 'bfloat16' },
+    /\(tensor "highway\/1\/W_transform"\): value NaN at \[3, 5\] is not finite/);
 
   test('a bad shardBytes', async () => {
     await assert.rejects(convertModel(OPTIONS, WEIGHTS, join(root, 'never'), { shardBytes: 0 }), /shardBytes must be a positive integer/);

@@ -103,8 +103,14 @@ const manifestCases = [
   ['a shard on another origin', (m) => { m.shards[2].path = 'http://evil/x.bin'; }, /shards\[2\]\.path must be a plain file name, got "http:\/\/evil\/x\.bin"/],
   ['a missing tensor', (m) => { m.weights.tensors = m.weights.tensors.filter((/** @type {any} */ t) => t.name !== 'lstm/0/0/W_h'); }, /tensor "lstm\/0\/0\/W_h" is missing/],
   ['a wrong dtype', (m) => { named(m, 'cnn/b_1').dtype = 'float16'; }, /tensor "cnn\/b_1": dtype must be "float32", got "float16"/],
+  ['a bfloat16 vector', (m) => { named(m, 'cnn/b_1').dtype = 'bfloat16'; }, /tensor "cnn\/b_1": dtype must be "float32", got "bfloat16"/],
+  ['an unknown GEMM dtype', (m) => { named(m, 'cnn/W_1').dtype = 'bf16'; },
+    /tensor "cnn\/W_1": dtype must be "float32", "float16", "bfloat16" or "int8", got "bf16"/],
   ['a float16 tensor past the end', (m) => {
     Object.assign(lastTensor(m), { dtype: 'float16', offset: m.weights.byteLength - 64 });
+  }, /tensor "lstm\/1\/1\/W_proj": bytes \[428608, 430656\) lie beyond the 428672-byte weights buffer/],
+  ['a bfloat16 tensor past the end', (m) => {
+    Object.assign(lastTensor(m), { dtype: 'bfloat16', offset: m.weights.byteLength - 64 });
   }, /tensor "lstm\/1\/1\/W_proj": bytes \[428608, 430656\) lie beyond the 428672-byte weights buffer/],
   ['options that do not match the weights', (m) => { m.options.lstm.dim = 128; }, /tensor "lstm\/0\/0\/W_x": shape must be \[16, 512\], got \[16, 256\]/],
   ['a region larger than its tensors', (m) => {

@@ -64,5 +64,5 @@ test('the engine runs int8 weights: top layer within cosine 0.999 of float32', a
 });
 
 test('convert refuses an unknown dtype', async () => {
-  await assert.rejects(convertModel(optionsPath, weightsPath, join(f32.dir, 'bad'), { dtype: /** @type {any} */ ('uint8') }), /dtype must be one of "float32", "float16", "int8", got "uint8"/);
+  await assert.rejects(convertModel(optionsPath, weightsPath, join(f32.dir, 'bad'), { dtype: /** @type {any} */ ('uint8') }), /dtype must be one of "float32", "float16", "bfloat16", "int8", got "uint8"/);
 });

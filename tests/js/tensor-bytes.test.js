@@ -89,5 +89,7 @@ test('tensorByteLength refuses what it cannot size (the core names what is wrong
   assert.equal(tensorByteLength({ shape: [3], layout: 'panels8', dtype: 'float32' }), null);
   assert.equal(tensorByteLength({ shape: [3, -1], layout: 'panels8', dtype: 'float32' }), null);
   assert.equal(tensorByteLength({ shape: [3, 5], layout: 'panels9', dtype: 'float32' }), null);
-  assert.equal(tensorByteLength({ shape: [3, 5], layout: 'panels8', dtype: 'bfloat16' }), null);
+  assert.equal(tensorByteLength({ shape: [3, 5], layout: 'panels8', dtype: 'float64' }), null);
+  assert.equal(tensorByteLength({ shape: [3, 5], layout: 'panels8', dtype: 'bf16' }), null);
+  assert.equal(tensorByteLength({ shape: [3, 5], dtype: 'bfloat16' }), null); // bfloat16 needs panels
 });

@@ -38,8 +38,9 @@ export { expectedTensors } from '../../format/tensor-plan.js';
  * @property {(progress: ConvertProgress) => void} [onProgress]
  * @property {string} [name] manifest name, default the output directory's name
  * @property {import('../../format/model-format.js').GemmDtype} [dtype] of the GEMM weights: float16 stores each
- *   rounded to the nearest half, half the bytes (a value past ±65504 is refused); int8 with one scale
- *   per output column, a quarter of the bytes (default float32)
+ *   rounded to the nearest half, half the bytes (a value past ±65504 is refused); bfloat16 rounded to its
+ *   top 16 bits, half the bytes, 8 significant bits against float16's 11 but float32's range; int8 with
+ *   one scale per output column, a quarter of the bytes (default float32)
  * @property {string} [softmaxPath] with vocabPath: the model's softmax (softmax.hdf5: W [V, P], b [V]),
  *   which the model directory then carries for fine-tuning
  * @property {string} [vocabPath] the softmax's vocabulary (bilm-tf's vocab.txt, V lines)
@@ -152,7 +153,7 @@ function readTensor(file, spec, label) {
   try {
     return tensorBytes(spec, values, alreadyPadded);
   } catch (e) {
-    if (spec.dtype !== 'float16') throw e;
+    if (spec.dtype !== 'float16' && spec.dtype !== 'bfloat16') throw e;
     throw new Error(`${where} (tensor "${spec.name}"): ${/** @type {Error} */ (e).message}; convert with --dtype float32 or int8`);
   }
 }
