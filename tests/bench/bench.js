@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { flopsPerPosition } from './flops.js';
 import { openKernelBench, runKernelBench } from './kernel-bench.js';
-import { gemmCalls, kernelBoundMs } from './kernel-bound.js';
+import { gemmCalls, kernelBoundMs, weightBytesRead } from './kernel-bound.js';
 import { BENCH_SHAPES, tokenLayerOnly } from './models.js';
 import { benchModel } from './random-model.js';
 import { cacheTable, kernelTable, loadTable, shareTable, speedTable } from './tables.js';
@@ -185,6 +185,9 @@ async function main() {
           oursGflops: (flops * batch * (tokens + 2)) / ours.shapes[i].bestMs / 1e6,
           peakGflops: /** @type {NonNullable<typeof kernels>} */ (kernels).peakGflops,
           kernelBoundMs: /** @type {number} */ (bound.get(`${shape.name} ${label([batch, tokens])}`)), oursMs: ours.shapes[i].bestMs,
+          weightBytes: weightBytesRead(gemmCalls(options, batch, tokens)),
+          // The read of the largest buffer: past every cache, as the original model's weights are.
+          readGbs: /** @type {NonNullable<typeof kernels>} */ (kernels).streams.reduce((a, b) => (b.bytes > a.bytes ? b : a)).gbs,
         });
       });
       loadRows.push({
@@ -219,7 +222,7 @@ async function main() {
   const report = [
     `## Speed: tokens/s (best of N runs in each of ${rounds} round${rounds === 1 ? '' : 's'}, distinct random words each run; GFLOP/s counts <S> and </S> positions)`,
     speedTable(speedRows),
-    'ours/ORT > 1 means ours is faster. ORT: onnxruntime-web wasm backend (SIMD build), same weights, graph from tests/bench/onnx-graph.js. int8, float16, bfloat16: the same model converted with --dtype int8, float16 or bfloat16, against ORT on float32. % of kernel bound: the time the call\'s matrix products take alone at the float wasm SIMD kernel\'s measured speed for each of their shapes (tests/bench/kernel-bound.js), over the measured time (1 thread).',
+    'ours/ORT > 1 means ours is faster. ORT: onnxruntime-web wasm backend (SIMD build), same weights, graph from tests/bench/onnx-graph.js. int8, float16, bfloat16: the same model converted with --dtype int8, float16 or bfloat16, against ORT on float32. % of kernel bound: the time the call\'s matrix products take alone at the float wasm SIMD kernel\'s measured speed for each of their shapes (tests/bench/kernel-bound.js), over the measured time (1 thread). weights GB/s: the float32 weight bytes the call\'s products read (each product its matrix once: the recurrent ones at every step) over its time, 1 thread; % of read: that over a plain wasm SIMD read of a buffer larger than the cache (kernel table below), so it approaches 100% where a call is bound by memory and passes it where the weights fit in the cache.',
     '## The token cache on running text (Zipf-distributed words from a 10,000-word vocabulary; ours, 1 thread)',
     cacheTable(cacheRows),
     'Hit rate over all timed runs of both shapes. On the distinct random words of the speed table the cache can only reuse <S> and </S>.',

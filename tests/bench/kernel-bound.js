@@ -49,6 +49,16 @@ export function gemmCalls(options, batch, tokens) {
 }
 
 /**
+ * The float32 weight bytes the products of one call read, each product
+ * reading its matrix once: for one sentence of a large model nearly all of
+ * it is the recurrent matrices, read again at every step.
+ * @param {GemmCall[]} calls
+ */
+export function weightBytesRead(calls) {
+  return calls.reduce((bytes, c) => bytes + c.count * c.n * c.k * 4, 0);
+}
+
+/**
  * @param {GemmCall[]} calls
  * @param {(shape: { m: number, n: number, k: number }) => number} gflopsOf the kernel's GFLOP/s at a shape
  * @returns {number} milliseconds

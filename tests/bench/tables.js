@@ -33,6 +33,8 @@ const mib = (bytes) => (bytes ? `${(bytes / 2 ** 20).toFixed(bytes < 10 * 2 ** 2
  * @property {number} peakGflops the kernel benchmark's wasm SIMD peak
  * @property {number} kernelBoundMs the call's products alone at the kernel's measured speed (kernel-bound.js)
  * @property {number} oursMs 1 thread, the measured time of the call
+ * @property {number} weightBytes float32 weight bytes the call's products read (kernel-bound.js)
+ * @property {number} readGbs the kernel benchmark's read bandwidth past the cache
  */
 
 /** @param {number} a @param {number | null} b */
@@ -43,13 +45,14 @@ export function speedTable(rows) {
   return markdownTable(
     ['model', 'batch×tokens', 'ours 1 thread', 'ours 2 threads', 'ours int8 1 thread', 'ours float16 1 thread',
       'ours bfloat16 1 thread', 'ORT 1 thread', 'ORT 2 threads', 'ours/ORT 1t', 'ours/ORT 2t', 'int8/ORT 1t',
-      'float16/ORT 1t', 'bfloat16/ORT 1t', '2t/1t (ours)', 'ours GFLOP/s (1t)', '% of GEMM peak', '% of kernel bound'],
+      'float16/ORT 1t', 'bfloat16/ORT 1t', '2t/1t (ours)', 'ours GFLOP/s (1t)', '% of GEMM peak', '% of kernel bound', 'weights GB/s (1t)', '% of read'],
     rows.map((r) => [
       r.model, r.input, fixed(r.ours), fixed(r.ours2), fixed(r.int8), fixed(r.float16), fixed(r.bfloat16), fixed(r.ort1),
       fixed(r.ort2), ratio(r.ours, r.ort1), ratio(r.ours2, r.ort2), ratio(r.int8, r.ort1), ratio(r.float16, r.ort1),
       ratio(r.bfloat16, r.ort1), ratio(r.ours2, r.ours),
       fixed(r.oursGflops, 2), `${fixed((100 * r.oursGflops) / r.peakGflops, 0)}%`,
       `${fixed((100 * r.kernelBoundMs) / r.oursMs, 0)}%`,
+      fixed(r.weightBytes / r.oursMs / 1e6), `${fixed((100 * r.weightBytes) / r.oursMs / 1e6 / r.readGbs, 0)}%`,
     ]),
   );
 }
